@@ -1,0 +1,148 @@
+package lists
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
+)
+
+// Reason names why an input was rejected. Reasons are stable, short and
+// used as report keys and metric labels.
+type Reason string
+
+// Reasons NormalizeHost rejects a name for. Parsers add their own (syntax, ...).
+const (
+	ReasonEmpty        Reason = "empty"
+	ReasonIPAddress    Reason = "ip-address"
+	ReasonSingleLabel  Reason = "single-label"
+	ReasonTooLong      Reason = "too-long"
+	ReasonInvalidLabel Reason = "invalid-label"
+	ReasonInvalidChar  Reason = "invalid-character"
+	ReasonSoftHyphen   Reason = "soft-hyphen"
+	ReasonIDNA         Reason = "invalid-idn"
+	ReasonUnknownTLD   Reason = "unknown-tld"
+)
+
+// RejectError is returned for an input that is not a usable indicator.
+type RejectError struct {
+	Reason Reason
+	Input  string
+	Detail string
+}
+
+func (e *RejectError) Error() string {
+	if e.Detail == "" {
+		return fmt.Sprintf("%q: %s", e.Input, e.Reason)
+	}
+	return fmt.Sprintf("%q: %s: %s", e.Input, e.Reason, e.Detail)
+}
+
+// ReasonOf returns the rejection reason carried by err, or "" if none.
+func ReasonOf(err error) Reason {
+	var re *RejectError
+	if errors.As(err, &re) {
+		return re.Reason
+	}
+	return ""
+}
+
+func reject(input string, r Reason, detail string) error {
+	return &RejectError{Reason: r, Input: input, Detail: detail}
+}
+
+var idnaProfile = idna.New(
+	idna.MapForLookup(),
+	idna.Transitional(false),
+	idna.BidiRule(),
+	idna.StrictDomainName(false), // underscores occur in real host names
+)
+
+// NormalizeHost returns the canonical form of a host name: lower case,
+// without the trailing dot, IDN labels in punycode. It rejects, with a
+// *RejectError naming the reason, IP addresses, single labels, names whose
+// top-level domain does not exist, invalid labels and characters.
+//
+// Wildcards ("*.") and URL syntax are the parsers' business, not this one's.
+func NormalizeHost(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	s = strings.TrimSuffix(s, ".")
+	if s == "" {
+		return "", reject(raw, ReasonEmpty, "")
+	}
+	if strings.Contains(s, "\u00ad") {
+		return "", reject(raw, ReasonSoftHyphen, "U+00AD would be silently dropped by IDNA mapping")
+	}
+	if isIP(s) {
+		return "", reject(raw, ReasonIPAddress, "IP addresses are not host names")
+	}
+	if !isASCII(s) || strings.Contains(s, "xn--") {
+		if !utf8.ValidString(s) {
+			return "", reject(raw, ReasonInvalidChar, "not valid UTF-8")
+		}
+		a, err := idnaProfile.ToASCII(s)
+		if err != nil {
+			return "", reject(raw, ReasonIDNA, err.Error())
+		}
+		s = a
+	}
+	s = strings.ToLower(s)
+	if len(s) > 253 {
+		return "", reject(raw, ReasonTooLong, fmt.Sprintf("%d bytes, the limit is 253", len(s)))
+	}
+	labels := 0
+	for label := range strings.SplitSeq(s, ".") {
+		labels++
+		if err := checkLabel(raw, label); err != nil {
+			return "", err
+		}
+	}
+	if labels < 2 {
+		return "", reject(raw, ReasonSingleLabel, "a single label is a TLD or a local name")
+	}
+	if suffix, icann := publicsuffix.PublicSuffix(s); !icann && !strings.Contains(suffix, ".") {
+		return "", reject(raw, ReasonUnknownTLD, fmt.Sprintf("%q is not a top-level domain", suffix))
+	}
+	return s, nil
+}
+
+func checkLabel(raw, label string) error {
+	if label == "" {
+		return reject(raw, ReasonInvalidLabel, "empty label")
+	}
+	if len(label) > 63 {
+		return reject(raw, ReasonInvalidLabel, fmt.Sprintf("label of %d bytes, the limit is 63", len(label)))
+	}
+	for i := 0; i < len(label); i++ {
+		c := label[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '_':
+		case c == '-':
+			if i == 0 || i == len(label)-1 {
+				return reject(raw, ReasonInvalidLabel, fmt.Sprintf("label %q starts or ends with a hyphen", label))
+			}
+		default:
+			return reject(raw, ReasonInvalidChar, fmt.Sprintf("%q is not allowed in a host name", rune(c)))
+		}
+	}
+	return nil
+}
+
+func isIP(s string) bool {
+	s = strings.TrimPrefix(strings.TrimSuffix(s, "]"), "[")
+	_, err := netip.ParseAddr(s)
+	return err == nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
