@@ -1,0 +1,16 @@
+package lists
+
+// Hit says which listing decided a lookup.
+//
+// Matcher.Lookup(name string) (Hit, bool) takes a name in any letter case,
+// with or without the trailing dot, and reports whether it is blocked. The
+// Hit is filled whenever a listing decided, blocked or allowed, and Lookup
+// does not allocate.
+type Hit struct {
+	Name     string // the listed entry that decided: the query name or one of its parents
+	Source   string // the source that listed it: a feed name, "--allow", "submission:42"
+	Category string // "phishing", "scam", ... ("" when the source gave none)
+	Line     int    // line in the source file; 0 when unknown
+	Action   Action // Block, or Allow when an allow entry decided
+	Exact    bool   // the entry covers the name only, not its subdomains
+}
