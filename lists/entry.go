@@ -17,6 +17,10 @@ const (
 	KindURL
 	// KindAddress is a crypto wallet address in its chain's canonical form.
 	KindAddress
+	// KindLookalike is a real site whose look-alikes are blocked (MetaMask's
+	// fuzzylist): names whose registrable domain is within Entry.Tolerance
+	// edits of Value. Value itself is not blocked.
+	KindLookalike
 )
 
 func (k Kind) String() string {
@@ -27,6 +31,8 @@ func (k Kind) String() string {
 		return "url"
 	case KindAddress:
 		return "address"
+	case KindLookalike:
+		return "lookalike"
 	}
 	return "unknown"
 }
@@ -61,4 +67,7 @@ type Entry struct {
 	Category string   // "phishing", "scam", "drainer", "sanctioned", ...; empty means the source's default
 	Chain    string   // for addresses: "eth", "btc", "trx", ... (see package wallet)
 	Links    []string // related indicators, e.g. the domains that used an address
+	// Tolerance is, for KindLookalike, the Levenshtein distance within which a
+	// name counts as a look-alike of Value.
+	Tolerance int
 }
