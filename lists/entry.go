@@ -5,6 +5,8 @@
 // It does no network I/O: feeds hand it entries, the resolver reads matchers.
 package lists
 
+import "fmt"
+
 // Kind says what an indicator is.
 type Kind uint8
 
@@ -48,6 +50,12 @@ const (
 	Allow
 )
 
+// MarshalText writes the action as "block" or "allow" (JSON, logs).
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// MarshalText writes the kind by name (JSON, logs).
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
 func (a Action) String() string {
 	if a == Allow {
 		return "allow"
@@ -70,4 +78,28 @@ type Entry struct {
 	// Tolerance is, for KindLookalike, the Levenshtein distance within which a
 	// name counts as a look-alike of Value.
 	Tolerance int
+}
+
+// UnmarshalText reads a kind written by MarshalText.
+func (k *Kind) UnmarshalText(b []byte) error {
+	for _, c := range []Kind{KindDomain, KindURL, KindAddress, KindLookalike} {
+		if c.String() == string(b) {
+			*k = c
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown indicator kind %q: use domain, url, address or lookalike", b)
+}
+
+// UnmarshalText reads an action written by MarshalText.
+func (a *Action) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "block":
+		*a = Block
+	case "allow":
+		*a = Allow
+	default:
+		return fmt.Errorf("unknown action %q: use block or allow", b)
+	}
+	return nil
 }

@@ -7,10 +7,10 @@ package lists
 // Hit is filled whenever a listing decided, blocked or allowed, and Lookup
 // does not allocate.
 type Hit struct {
-	Name     string // the listed entry that decided: the query name or one of its parents
-	Source   string // the source that listed it: a feed name, "--allow", "submission:42"
-	Category string // "phishing", "scam", ... ("" when the source gave none)
-	Line     int    // line in the source file; 0 when unknown
-	Action   Action // Block, or Allow when an allow entry decided
-	Exact    bool   // the entry covers the name only, not its subdomains
+	Name     string `json:"name"`               // the listed entry that decided: the query name or one of its parents
+	Source   string `json:"source"`             // the source that listed it: a feed name, "--allow", "submission:42"
+	Category string `json:"category,omitempty"` // "phishing", "scam", ... ("" when the source gave none)
+	Line     int    `json:"line,omitempty"`     // line in the source file; 0 when unknown
+	Action   Action `json:"action"`             // Block, or Allow when an allow entry decided
+	Exact    bool   `json:"exact,omitempty"`    // the entry covers the name only, not its subdomains
 }

@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/scamblock/scamblock/service"
+)
+
+func checkCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "say whether domains, URLs or wallet addresses are listed, and why",
+		ArgsUsage: "INDICATOR...",
+		Description: "Checks each indicator offline against the configured lists (the data directory's\n" +
+			"last good feed copies, --feed files, published submissions) and explains every\n" +
+			"listing: entry, source, file line, and which allow or guard rule let it through.\n" +
+			"Exit status: 0 nothing listed, 1 something listed, 2 bad input.",
+		Flags: append(listFlags(),
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object per indicator"},
+		),
+		Action: check,
+	}
+}
+
+func check(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return usageError("check needs at least one domain, URL or wallet address, e.g. scamblock check evil.example 0xd90e2f925da726b50c4ed8d0fb90ad053324f31b")
+	}
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	off, err := service.LoadOffline(c.Context, cfg, nil)
+	if err != nil {
+		return cli.Exit(err.Error(), exitFailure)
+	}
+	out := c.App.Writer
+	if !c.Bool("json") {
+		for _, n := range off.Notes {
+			fmt.Fprintln(c.App.ErrWriter, "note:", n)
+		}
+	}
+	listed, bad := false, []string{}
+	enc := json.NewEncoder(out)
+	for _, arg := range c.Args().Slice() {
+		v, err := off.Lists.Check(arg)
+		if err != nil {
+			bad = append(bad, err.Error())
+			if c.Bool("json") {
+				_ = enc.Encode(map[string]string{"indicator": arg, "error": err.Error()})
+			}
+			continue
+		}
+		listed = listed || v.Listed
+		if c.Bool("json") {
+			if err := enc.Encode(v); err != nil {
+				return cli.Exit(err.Error(), exitFailure)
+			}
+			continue
+		}
+		printVerdict(out, v)
+	}
+	switch {
+	case len(bad) > 0:
+		return usageError("not a domain, URL or wallet address: %s", strings.Join(bad, "; "))
+	case listed:
+		return cli.Exit("", exitListed)
+	}
+	return nil
+}
+
+func printVerdict(w io.Writer, v service.Verdict) {
+	switch {
+	case v.Address != nil:
+		a := v.Address
+		state := "not listed"
+		if v.Listed {
+			state = "LISTED"
+		}
+		checked := "checksum " + a.Check
+		if !a.Validated {
+			checked = "not checksummed (" + a.Check + ")"
+		}
+		fmt.Fprintf(w, "%s: %s — %s address (%s), %s\n", v.Indicator, state, a.Chain, a.Type, checked)
+		if a.Canonical != strings.TrimSpace(v.Indicator) {
+			fmt.Fprintf(w, "  canonical form: %s\n", a.Canonical)
+		}
+		for _, l := range a.Listings {
+			fmt.Fprintf(w, "  listed by %s%s%s%s\n", l.Source, lineOf(l.Line), categoryOf(l.Category), linksOf(l.Links))
+		}
+	case v.Domain != nil:
+		ex := v.Domain
+		state := "not blocked"
+		if ex.Blocked {
+			state = "BLOCKED"
+		} else if v.Listed {
+			state = "LISTED (URL indicator; its host is not blocked)"
+		}
+		fmt.Fprintf(w, "%s: %s\n", v.Indicator, state)
+		if d := ex.Decision; d != nil {
+			fmt.Fprintf(w, "  decided by: %s %s by %s%s%s\n", d.Action, d.Name, d.Source, lineOf(d.Line), categoryOf(d.Category))
+		}
+		if ex.UserAllow != "" {
+			fmt.Fprintf(w, "  allowed: --allow %s covers it\n", ex.UserAllow)
+		}
+		for _, l := range ex.Listings {
+			fmt.Fprintf(w, "  %s %s by %s%s%s: %s\n", l.Action, l.Name, l.Source, lineOf(l.Line), categoryOf(l.Category), statusText(l.Status))
+		}
+		for _, l := range ex.URLs {
+			fmt.Fprintf(w, "  URL %s by %s%s%s: %s\n", l.Name, l.Source, lineOf(l.Line), categoryOf(l.Category), statusText(l.Status))
+		}
+	}
+}
+
+// statusText turns lists.Listing.Status into words.
+func statusText(s string) string {
+	switch {
+	case s == "applied":
+		return "applied"
+	case strings.HasPrefix(s, "guarded:"):
+		return "not applied: guarded (" + strings.TrimPrefix(s, "guarded:") + "): never blocked as a whole"
+	case strings.HasPrefix(s, "allowed:"):
+		return "not applied: " + strings.TrimPrefix(s, "allowed:") + " allows it"
+	case s == "shadowed":
+		return "not applied: a more specific or allowing entry decides"
+	case s == "not-applicable":
+		return "not applied: exact entry of a parent name"
+	case s == "indicator":
+		return "indicator only (does not block its host)"
+	}
+	return s
+}
+
+func lineOf(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (line %d)", n)
+}
+
+func categoryOf(c string) string {
+	if c == "" {
+		return ""
+	}
+	return " [" + c + "]"
+}
+
+func linksOf(links []string) string {
+	if len(links) == 0 {
+		return ""
+	}
+	return " used by " + strings.Join(links, ", ")
+}

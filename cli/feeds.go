@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/scamblock/scamblock/feeds"
+	"github.com/scamblock/scamblock/service"
+)
+
+func feedsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "feeds",
+		Usage: "list the configured feeds and the state of their last good copies",
+		Description: "Reads the data directory offline (a running server's live view is GET /v1/feeds on\n" +
+			"its HTTP listener). Columns: entries in use, rejected lines by reason, last fetch,\n" +
+			"last change, next fetch and last error.",
+		Flags: append(listFlags(),
+			&cli.BoolFlag{Name: "json", Usage: "print the status as JSON"},
+		),
+		Action: listFeeds,
+	}
+}
+
+func listFeeds(c *cli.Context) error {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	off, err := service.LoadOffline(c.Context, cfg, nil)
+	if err != nil {
+		return cli.Exit(err.Error(), exitFailure)
+	}
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(off.Feeds)
+	}
+	printFeeds(c.App.Writer, off.Feeds)
+	return nil
+}
+
+func printFeeds(w io.Writer, sts []feeds.Status) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tFORMAT\tENTRIES\tREJECTED\tLAST FETCH\tLAST CHANGE\tNEXT FETCH\tLAST ERROR")
+	for _, st := range sts {
+		name := st.Name
+		if !st.Enabled {
+			name += " (disabled)"
+		}
+		rejected := 0
+		for _, n := range st.Rejected {
+			rejected += n
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", name, orDash(string(st.Format)), st.Entries, rejected,
+			when(cmp.Or(st.LastFetch, st.LastGood)), when(st.LastChange), when(st.NextFetch), orDash(st.LastError))
+	}
+	tw.Flush()
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/scamblock/scamblock/feeds/parse"
+	"github.com/scamblock/scamblock/lists"
+	"github.com/scamblock/scamblock/service"
+)
+
+func importCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "import",
+		Usage:     "parse one feed file or URL and report what it holds, without a server",
+		ArgsUsage: "FILE|URL",
+		Description: "Parses the feed once, as the server would, and prints the entries accepted and the\n" +
+			"lines rejected by reason (with file:line examples), the entries the guard refuses\n" +
+			"to apply, and the wallet addresses that fail their checksum.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Usage: "feed format (detected when empty); one of the names `scamblock import --help` lists"},
+			&cli.StringFlag{Name: "column", Usage: "CSV: the header name or 1-based index of the indicator column"},
+			&cli.BoolFlag{Name: "url-blocks-host", Usage: "URLs with a path also block their host (subject to the guard)"},
+			&cli.StringFlag{Name: "category", Usage: "category for entries that carry none (phishing, scam, sanctioned, ...)"},
+			&cli.StringFlag{Name: "chain", Usage: "chain of an address list (btc, eth, trx, ...)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
+		},
+		Action: importFeed,
+	}
+}
+
+func importFeed(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return usageError("import takes one FILE or URL, e.g. scamblock import ./scam.txt --format hosts")
+	}
+	var format parse.Format
+	if f := c.String("format"); f != "" {
+		var err error
+		if format, err = parse.ParseFormat(f); err != nil {
+			return usageError("--format: %v", err)
+		}
+	}
+	opts := parse.Options{
+		Column:        c.String("column"),
+		URLBlocksHost: c.Bool("url-blocks-host"),
+		Category:      c.String("category"),
+		Chain:         c.String("chain"),
+	}
+	res, err := service.Import(c.Context, c.Args().First(), format, opts)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return cli.Exit(err.Error(), exitFailure)
+		}
+		return nil
+	}
+	printImport(c.App.Writer, res)
+	return nil
+}
+
+func printImport(w io.Writer, res service.ImportResult) {
+	r := res.Report
+	fmt.Fprintf(w, "%s (%s, %d bytes)\n", res.Source, res.Format, res.Size)
+	fmt.Fprintf(w, "  lines read:     %d\n", r.Lines)
+	fmt.Fprintf(w, "  entries:        %d accepted, %d rejected\n", r.Accepted, r.TotalRejected())
+	printRejects(w, "  ", r)
+	cr := res.Compile
+	fmt.Fprintf(w, "  domains:        %d (%d applied, %d duplicates)\n", cr.Domains, cr.Applied, cr.Duplicates)
+	if cr.URLs > 0 {
+		fmt.Fprintf(w, "  URL indicators: %d (they never block their host unless --url-blocks-host)\n", cr.URLs)
+	}
+	if cr.Lookalikes > 0 {
+		fmt.Fprintf(w, "  look-alike targets: %d\n", cr.Lookalikes)
+	}
+	for _, rule := range sortedKeys(cr.Guarded) {
+		fmt.Fprintf(w, "  guarded (%s): %d — never blocked as a whole\n", rule, cr.Guarded[rule])
+	}
+	for _, g := range cr.GuardedExamples {
+		fmt.Fprintf(w, "      line %d: %s (%s)\n", g.Line, g.Name, g.Rule)
+	}
+	if cr.Addresses > 0 || res.Addresses > 0 {
+		fmt.Fprintf(w, "  addresses:      %d entries, %d valid and unique\n", cr.Addresses, res.Addresses)
+	}
+	if res.AddressReject != nil {
+		fmt.Fprintf(w, "  addresses rejected: %d\n", res.AddressReject.TotalRejected())
+		printRejects(w, "  ", *res.AddressReject)
+	}
+}
+
+func printRejects(w io.Writer, indent string, r parse.Report) {
+	reasons := make([]string, 0, len(r.Rejected))
+	for reason := range r.Rejected {
+		reasons = append(reasons, string(reason))
+	}
+	sort.Strings(reasons)
+	for _, reason := range reasons {
+		fmt.Fprintf(w, "%s  rejected (%s): %d\n", indent, reason, r.Rejected[lists.Reason(reason)])
+		for _, ex := range r.Examples[lists.Reason(reason)] {
+			fmt.Fprintf(w, "%s      %s\n", indent, ex)
+		}
+	}
+}
+
+func sortedKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

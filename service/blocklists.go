@@ -1,0 +1,171 @@
+// Package service assembles and runs scamblock: the feeds manager, the
+// compiled blocklists, the DNS resolver, the researcher store and the HTTP
+// API. It owns the wiring and nothing else: each part's logic lives in its
+// own package.
+package service
+
+import (
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/scamblock/scamblock/feeds/parse"
+	"github.com/scamblock/scamblock/lists"
+	"github.com/scamblock/scamblock/store"
+	"github.com/scamblock/scamblock/wallet"
+)
+
+// Blocklists is the state the query path, the HashBL zone and `check` read:
+// the compiled domain matcher and the wallet index, rebuilt together
+// whenever feeds, published submissions or --allow names change. Readers
+// never wait: both are swapped atomically.
+type Blocklists struct {
+	Domains lists.Lists
+	Wallets wallet.Live
+
+	log *slog.Logger
+
+	mu         sync.Mutex // serializes rebuilds and guards the inputs below
+	feedSets   []*lists.Set
+	sourceOpts map[string]lists.SourceOptions
+	published  []*lists.Set
+	allow      []string
+	guard      *lists.Guard
+	report     lists.CompileReport
+	walletRep  map[string]*parse.Report
+}
+
+// NewBlocklists returns empty blocklists (nothing blocked) that never block
+// the allow names. guard nil means lists.DefaultGuard().
+func NewBlocklists(allow []string, guard *lists.Guard, log *slog.Logger) *Blocklists {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	b := &Blocklists{log: log, allow: allow, guard: guard}
+	b.Wallets.Replace(wallet.NewBuilder().Build())
+	return b
+}
+
+// SetFeeds installs the feeds' current sets and rebuilds.
+func (b *Blocklists) SetFeeds(sets []*lists.Set, opts map[string]lists.SourceOptions) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.feedSets, b.sourceOpts = sets, opts
+	b.rebuildLocked()
+}
+
+// SetPublished installs the researchers' published indicators and rebuilds.
+// Each submission is its own source ("submission:<id>") so that a block
+// answer names it.
+func (b *Blocklists) SetPublished(pub []store.Listing) {
+	sets := make([]*lists.Set, 0, len(pub))
+	for _, l := range pub {
+		sb := lists.NewSetBuilder(l.Source)
+		sb.Add(l.Entry)
+		sets = append(sets, sb.Build())
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.published = sets
+	b.rebuildLocked()
+}
+
+// SetAllow replaces the user --allow names and rebuilds.
+func (b *Blocklists) SetAllow(allow []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.allow = allow
+	b.rebuildLocked()
+}
+
+// Report returns what the last rebuild did with every source.
+func (b *Blocklists) Report() lists.CompileReport {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.report
+}
+
+// WalletReports returns, per source, the address entries that failed wallet
+// validation in the last rebuild (with their lines).
+func (b *Blocklists) WalletReports() map[string]parse.Report {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make(map[string]parse.Report, len(b.walletRep))
+	for k, v := range b.walletRep {
+		out[k] = *v
+	}
+	return out
+}
+
+func (b *Blocklists) rebuildLocked() {
+	start := time.Now()
+	// Researchers' published indicators come first: among equal actions the
+	// first set decides, so a block answer names the submission.
+	sets := make([]*lists.Set, 0, len(b.published)+len(b.feedSets))
+	sets = append(sets, b.published...)
+	sets = append(sets, b.feedSets...)
+
+	m, rep := lists.Compile(sets, lists.CompileOptions{Allow: b.allow, Guard: b.guard, Sources: b.sourceOpts})
+	ix, wrep := buildWalletIndex(sets)
+	b.Domains.Replace(m)
+	b.Wallets.Replace(ix)
+	b.report, b.walletRep = rep, wrep
+
+	guarded := 0
+	for _, n := range rep.Total.Guarded {
+		guarded += n
+	}
+	b.log.Info("lists compiled",
+		"sources", len(sets), "names", rep.Names, "applied", rep.Total.Applied,
+		"guarded", guarded, "allowlisted", rep.Total.OverriddenByAllow+rep.Total.AllowedByUser,
+		"addresses", ix.Len(), "address_rejects", totalRejects(wrep),
+		"took", time.Since(start).Round(time.Millisecond))
+	if len(rep.AllowRejected) > 0 {
+		b.log.Warn("--allow names that are not host names were ignored", "names", rep.AllowRejected)
+	}
+}
+
+// buildWalletIndex validates every address entry of every set with its
+// chain's checksum and indexes the good ones; the rest are reported per
+// source with their lines, never silently trusted.
+func buildWalletIndex(sets []*lists.Set) (*wallet.Index, map[string]*parse.Report) {
+	wb := wallet.NewBuilder()
+	reps := make(map[string]*parse.Report)
+	for _, s := range sets {
+		src := s.Source()
+		s.Entries(func(e lists.Entry) bool {
+			if e.Kind != lists.KindAddress {
+				return true
+			}
+			if err := wb.Add(src, e); err != nil {
+				r := reps[src]
+				if r == nil {
+					r = &parse.Report{}
+					reps[src] = r
+				}
+				r.RejectErr(e.Line, e.Value, err)
+			}
+			return true
+		})
+	}
+	return wb.Build(), reps
+}
+
+func totalRejects(reps map[string]*parse.Report) int {
+	n := 0
+	for _, r := range reps {
+		n += r.TotalRejected()
+	}
+	return n
+}
+
+// sortedSources returns the keys of reps in order, for stable output.
+func sortedSources(reps map[string]parse.Report) []string {
+	out := make([]string, 0, len(reps))
+	for k := range reps {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
