@@ -1,0 +1,314 @@
+package feeds
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scamblock/scamblock/lists"
+)
+
+// sharedFeedList is every data file under the shared feed folder as a local
+// feed with an autodetected format.
+func sharedFeedList(tb testing.TB) []Feed {
+	dir := sharedFeeds(tb)
+	var feeds []Feed
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if b := d.Name(); b == "SOURCES.md" || b == "SHA256SUMS" {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		feeds = append(feeds, Feed{Name: rel, URL: p, Enabled: true, ShrinkGuard: 1})
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return feeds
+}
+
+// heapSampler records the peak of live+unswept heap objects, sampled every
+// 500µs through runtime/metrics (no stop-the-world, unlike ReadMemStats).
+type heapSampler struct {
+	peak atomic.Uint64
+	stop chan struct{}
+	done sync.WaitGroup
+}
+
+const heapMetric = "/memory/classes/heap/objects:bytes"
+
+func heapNow() uint64 {
+	s := []metrics.Sample{{Name: heapMetric}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+func startHeapSampler() *heapSampler {
+	h := &heapSampler{stop: make(chan struct{})}
+	h.peak.Store(heapNow())
+	h.done.Add(1)
+	go func() {
+		defer h.done.Done()
+		t := time.NewTicker(500 * time.Microsecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-h.stop:
+				return
+			case <-t.C:
+				if v := heapNow(); v > h.peak.Load() {
+					h.peak.Store(v)
+				}
+			}
+		}
+	}()
+	return h
+}
+
+func (h *heapSampler) Stop() uint64 {
+	close(h.stop)
+	h.done.Wait()
+	if v := heapNow(); v > h.peak.Load() {
+		h.peak.Store(v)
+	}
+	return h.peak.Load()
+}
+
+// steadyHeap is the heap after two full collections.
+func steadyHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	return heapNow()
+}
+
+// importAll parses every feed, one after another, as the Manager's
+// LoadCached does at start.
+func importAll(tb testing.TB, feeds []Feed) []*lists.Set {
+	fetcher := NewFetcher(nil)
+	sets := make([]*lists.Set, 0, len(feeds))
+	for _, f := range feeds {
+		res, err := ImportWith(context.Background(), fetcher, f)
+		if err != nil {
+			tb.Fatalf("%s: %v", f.Name, err)
+		}
+		sets = append(sets, res.Set)
+	}
+	return sets
+}
+
+func countEntries(sets []*lists.Set) int {
+	n := 0
+	for _, s := range sets {
+		n += s.Len()
+	}
+	return n
+}
+
+// BenchmarkImportAllSharedFeeds parses every shared feed file (~500k
+// entries) and compiles one Matcher from them, from nothing.
+func BenchmarkImportAllSharedFeeds(b *testing.B) {
+	feeds := sharedFeedList(b)
+	var entries, names int
+	var peak uint64
+	base := steadyHeap()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		h := startHeapSampler()
+		sets := importAll(b, feeds)
+		m, _ := lists.Compile(sets, lists.CompileOptions{})
+		peak = max(peak, h.Stop())
+		entries, names = countEntries(sets), m.Len()
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(float64(entries), "entries")
+	b.ReportMetric(float64(names), "names")
+	b.ReportMetric(float64(peak-base)/(1<<20), "peak-heap-MiB")
+}
+
+// BenchmarkRebuild measures the heap during rebuilds while the previous
+// Matcher is still serving, against the steady state (sets + matcher, after
+// GC): "all" re-parses every feed (SIGHUP with every feed changed), "one"
+// re-parses the largest feed (a normal refresh), "compile" only recompiles.
+func BenchmarkRebuild(b *testing.B) {
+	feeds := sharedFeedList(b)
+	base := steadyHeap()
+	sets := importAll(b, feeds)
+	current, _ := lists.Compile(sets, lists.CompileOptions{})
+	steady := steadyHeap() - base
+	largest := 0
+	for i, s := range sets {
+		if s.Len() > sets[largest].Len() {
+			largest = i
+		}
+	}
+	for _, mode := range []string{"all", "all+gc", "one", "one+gc", "compile"} {
+		b.Run(mode, func(b *testing.B) {
+			var peak uint64
+			for b.Loop() {
+				steadyHeap()
+				h := startHeapSampler()
+				next := slices.Clone(sets)
+				switch mode {
+				case "all", "all+gc":
+					next = importAll(b, feeds)
+				case "one", "one+gc":
+					next[largest] = importAll(b, feeds[largest:largest+1])[0]
+				}
+				if strings.HasSuffix(mode, "+gc") {
+					runtime.GC()
+				}
+				m, _ := lists.Compile(next, lists.CompileOptions{})
+				peak = max(peak, h.Stop()-base)
+				current = m // swap; the old sets and matcher become garbage
+				sets = next
+			}
+			b.ReportMetric(float64(steady)/(1<<20), "steady-MiB")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+			b.ReportMetric(float64(peak)/float64(steady), "peak/steady")
+		})
+	}
+	runtime.KeepAlive(current)
+}
+
+// TestImportAllSharedFeeds checks that every shared file imports (a format
+// is detected, no hard parse error) and logs the per-file counts.
+func TestImportAllSharedFeeds(t *testing.T) {
+	feeds := sharedFeedList(t)
+	start := time.Now()
+	sets := importAll(t, feeds)
+	m, rep := lists.Compile(sets, lists.CompileOptions{})
+	took := time.Since(start)
+	var b strings.Builder
+	for i, s := range sets {
+		b.WriteString(feeds[i].Name + ": " + strconv.Itoa(s.Len()) + "\n")
+	}
+	t.Logf("%d files, %d entries, %d names compiled in %s\n%s", len(feeds), countEntries(sets), m.Len(), took, b.String())
+	if countEntries(sets) < 400_000 {
+		t.Errorf("only %d entries from the shared feeds", countEntries(sets))
+	}
+	t.Logf("compiled: %d applied, guarded %v", rep.Total.Applied, rep.Total.Guarded)
+}
+
+// BenchmarkManagerStartup is the server's start: a Manager over every shared
+// file (as local feeds) loads them all and its OnChange compiles the Matcher.
+func BenchmarkManagerStartup(b *testing.B) {
+	feeds := sharedFeedList(b)
+	base := steadyHeap()
+	var peak uint64
+	var names int
+	for b.Loop() {
+		h := startHeapSampler()
+		var m *lists.Matcher
+		mgr, err := NewManager(feeds, ManagerOptions{OnChange: func(sets []*lists.Set) {
+			m, _ = lists.Compile(sets, lists.CompileOptions{})
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := mgr.LoadCached(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		peak = max(peak, h.Stop()-base)
+		names = m.Len()
+	}
+	b.ReportMetric(float64(names), "names")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
+// BenchmarkManagerRefreshOneFeed is the normal rebuild as the server sees
+// it: every shared file is loaded and compiled and the Matcher serves;
+// then the largest feed changes (one line more), RefreshAll re-reads all
+// feeds (the others are unchanged and not re-parsed), and OnChange
+// compiles the new Matcher while the old one is still referenced.
+// peak/steady is the figure the issue bounds by 2.
+func BenchmarkManagerRefreshOneFeed(b *testing.B) {
+	src := sharedFeeds(b)
+	dir := b.TempDir()
+	feeds := sharedFeedList(b)
+	largest, largestSize := 0, int64(0)
+	for i := range feeds {
+		rel, _ := filepath.Rel(src, feeds[i].URL)
+		dst := filepath.Join(dir, "feeds", rel) // keep the path: detection reads it
+		data, err := os.ReadFile(feeds[i].URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		os.MkdirAll(filepath.Dir(dst), 0o755)
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		feeds[i].URL = dst
+		if int64(len(data)) > largestSize {
+			largest, largestSize = i, int64(len(data))
+		}
+	}
+	base := steadyHeap()
+	var serving atomic.Pointer[lists.Matcher]
+	compiled := make(chan struct{}, 1)
+	mgr, err := NewManager(feeds, ManagerOptions{Debounce: time.Millisecond, OnChange: func(sets []*lists.Set) {
+		m, _ := lists.Compile(sets, lists.CompileOptions{})
+		serving.Store(m)
+		select {
+		case compiled <- struct{}{}:
+		default:
+		}
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := mgr.LoadCached(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	<-compiled
+	steady := steadyHeap() - base
+	var peak uint64
+	n := 0
+	for b.Loop() {
+		n++
+		b.StopTimer()
+		if err := appendLine(feeds[largest].URL, n); err != nil {
+			b.Fatal(err)
+		}
+		steadyHeap()
+		b.StartTimer()
+		h := startHeapSampler()
+		if err := mgr.RefreshAll(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		<-compiled
+		peak = max(peak, h.Stop()-base)
+	}
+	b.ReportMetric(float64(steady)/(1<<20), "steady-MiB")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+	b.ReportMetric(float64(peak)/float64(steady), "peak/steady")
+	runtime.KeepAlive(serving.Load())
+}
+
+// appendLine adds a new name to a JSON array or line-based file.
+func appendLine(path string, n int) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	name := "bench-added-" + strconv.Itoa(n) + "-scam.com"
+	if i := strings.LastIndexByte(string(data), ']'); strings.HasSuffix(path, ".json") && i > 0 {
+		data = append(data[:i:i], []byte(",\""+name+"\"]")...)
+	} else {
+		data = append(data, []byte("\n"+name+"\n")...)
+	}
+	return os.WriteFile(path, data, 0o644)
+}

@@ -1,0 +1,448 @@
+package feeds
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scamblock/scamblock/feeds/parse"
+	"github.com/scamblock/scamblock/lists"
+)
+
+func newTestManager(t *testing.T, feeds []Feed, dataDir string, onChange func([]*lists.Set)) *Manager {
+	t.Helper()
+	f := testFetcher(t)
+	f.Timeout = 500 * time.Millisecond
+	m, err := NewManager(feeds, ManagerOptions{
+		DataDir: dataDir, Fetcher: f, Logger: testLogger(t),
+		OnChange: onChange, Debounce: 20 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func remoteFeed(name, url string) Feed {
+	return Feed{Name: name, URL: url + "/" + name + ".txt", Format: parse.FormatDomains, Enabled: true, MaxBytes: 1 << 20}
+}
+
+func statusOf(t *testing.T, m *Manager, name string) Status {
+	t.Helper()
+	for _, s := range m.Status() {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no status for %q", name)
+	return Status{}
+}
+
+func onlySet(t *testing.T, m *Manager) *lists.Set {
+	t.Helper()
+	sets := m.Sets()
+	if len(sets) != 1 {
+		t.Fatalf("%d sets, want 1", len(sets))
+	}
+	return sets[0]
+}
+
+// Every fault after a good fetch leaves the last good Set in use and says so.
+func TestManagerKeepsLastGoodCopyOnFaults(t *testing.T) {
+	good := domainList("good", 100)
+	tests := []struct {
+		name    string
+		fault   func(t *testing.T) http.HandlerFunc
+		wantErr string
+	}{
+		{"server errors", func(*testing.T) http.HandlerFunc { return status(500) }, "500"},
+		{"slow body", func(*testing.T) http.HandlerFunc { return slowBody }, "timeout"},
+		{"endless body", func(*testing.T) http.HandlerFunc { return endless }, "size limit"},
+		{"gzip bomb", func(t *testing.T) http.HandlerFunc { return gzipBomb(t, 100<<20, true) }, "size limit"},
+		{"redirect loop", func(*testing.T) http.HandlerFunc { return redirectLoop }, "redirects"},
+		{"empty response", func(*testing.T) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {}
+		}, "empty"},
+		{"feed shrinks to 10 lines", func(*testing.T) http.HandlerFunc {
+			small := domainList("good", 10)
+			return func(w http.ResponseWriter, r *http.Request) { w.Write(small) }
+		}, "shrink guard"},
+		{"only junk lines", func(*testing.T) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("localhost\n127.0.0.1\n<html>\n")) }
+		}, "no usable entries"},
+		{"JSON feed turns into an HTML error page", nil, "parsing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newFeedServer(t, good)
+			feed := remoteFeed("f", srv.URL)
+			if tt.fault == nil { // a JSON-format feed whose server starts sending HTML
+				feed.Format = parse.FormatScamSnifferDomains
+				srv.setBody([]byte(`["good-1-scam.com", "good-2-scam.com"]`))
+				tt.fault = func(*testing.T) http.HandlerFunc {
+					return func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>rate limited</html>")) }
+				}
+			}
+			m := newTestManager(t, []Feed{feed}, t.TempDir(), nil)
+			ctx := context.Background()
+			if err := m.RefreshAll(ctx); err != nil {
+				t.Fatal(err)
+			}
+			before := onlySet(t, m)
+			srv.set(tt.fault(t))
+			err := m.RefreshAll(ctx)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("refresh error %v, want one mentioning %q", err, tt.wantErr)
+			}
+			if after := onlySet(t, m); after != before {
+				t.Errorf("the set in use changed (%d → %d entries)", before.Len(), after.Len())
+			}
+			st := statusOf(t, m, "f")
+			if !st.UsingCache || !strings.Contains(st.LastError, tt.wantErr) || st.Entries != before.Len() {
+				t.Errorf("status %+v: want using_cache, the error and %d entries", st, before.Len())
+			}
+			// Recovery: the next good copy is taken.
+			srv.setBody(domainList("good", 120))
+			feed.Format = parse.FormatDomains
+			if feed.Format == m.Feeds()[0].Format {
+				if err := m.RefreshAll(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if n := onlySet(t, m).Len(); n != 120 || statusOf(t, m, "f").UsingCache {
+					t.Errorf("after recovery %d entries, using cache %v", n, statusOf(t, m, "f").UsingCache)
+				}
+			}
+		})
+	}
+}
+
+func TestManagerShrinkWithinGuardIsAccepted(t *testing.T) {
+	srv := newFeedServer(t, domainList("s", 100))
+	m := newTestManager(t, []Feed{remoteFeed("f", srv.URL)}, "", nil)
+	ctx := context.Background()
+	if err := m.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.setBody(domainList("s", 60))
+	if err := m.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := onlySet(t, m).Len(); n != 60 {
+		t.Errorf("%d entries, want 60", n)
+	}
+	// shrink_guard 1 allows any shrink, but not an empty copy.
+	feeds := m.Feeds()
+	feeds[0].ShrinkGuard = 1
+	if err := m.SetFeeds(feeds); err != nil {
+		t.Fatal(err)
+	}
+	srv.setBody(domainList("s", 1))
+	if err := m.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.setBody(nil)
+	if err := m.RefreshAll(ctx); err == nil {
+		t.Error("an empty download was accepted")
+	}
+}
+
+func TestManagerConditionalGETKeepsSet(t *testing.T) {
+	srv := newFeedServer(t, domainList("c", 30))
+	m := newTestManager(t, []Feed{remoteFeed("f", srv.URL)}, t.TempDir(), nil)
+	ctx := context.Background()
+	if err := m.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	set := onlySet(t, m)
+	changed := statusOf(t, m, "f").LastChange
+	time.Sleep(5 * time.Millisecond)
+	if err := m.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if srv.header().Get("If-None-Match") == "" {
+		t.Error("second refresh was not conditional")
+	}
+	st := statusOf(t, m, "f")
+	if onlySet(t, m) != set || st.LastChange != changed || !st.LastGood.After(changed) || st.UsingCache {
+		t.Errorf("304 changed the set or the status: %+v", st)
+	}
+}
+
+func TestManagerCacheSurvivesRestart(t *testing.T) {
+	dataDir := t.TempDir()
+	srv := newFeedServer(t, domainList("cached", 200))
+	feed := remoteFeed("f", srv.URL)
+	first := newTestManager(t, []Feed{feed}, dataDir, nil)
+	if err := first.RefreshAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close() // the network is gone
+
+	var got []*lists.Set
+	second := newTestManager(t, []Feed{feed}, dataDir, func(s []*lists.Set) { got = s })
+	if err := second.LoadCached(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Len() != 200 {
+		t.Fatalf("OnChange after LoadCached got %v, want one set of 200", got)
+	}
+	st := statusOf(t, second, "f")
+	if !st.UsingCache || st.Entries != 200 || st.CacheFile == "" || st.LastGood.IsZero() {
+		t.Errorf("status after LoadCached: %+v", st)
+	}
+	if err := second.RefreshAll(context.Background()); err == nil {
+		t.Fatal("refresh against a dead server succeeded")
+	}
+	if n := onlySet(t, second).Len(); n != 200 {
+		t.Errorf("after a failed refresh %d entries, want the cached 200", n)
+	}
+	meta, err := os.ReadFile(filepath.Join(dataDir, "feeds", SafeName("f")+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"etag"`, `"sha256"`, `"fetched_at"`, `"changed_at"`, `"entries": 200`, `"report"`} {
+		if !strings.Contains(string(meta), key) {
+			t.Errorf("cache metadata lacks %s:\n%s", key, meta)
+		}
+	}
+}
+
+func TestManagerDamagedCacheIsNotUsed(t *testing.T) {
+	dataDir := t.TempDir()
+	srv := newFeedServer(t, domainList("d", 20))
+	feed := remoteFeed("f", srv.URL)
+	first := newTestManager(t, []Feed{feed}, dataDir, nil)
+	if err := first.RefreshAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	body := filepath.Join(dataDir, "feeds", SafeName("f"))
+	if err := os.WriteFile(body, []byte("truncated"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := newTestManager(t, []Feed{feed}, dataDir, nil)
+	if err := second.LoadCached(context.Background()); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("LoadCached error %v, want damaged", err)
+	}
+	if len(second.Sets()) != 0 {
+		t.Error("a damaged cache was used")
+	}
+	// Without a good copy the refresh is unconditional and repairs the cache.
+	if err := second.RefreshAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if srv.header().Get("If-None-Match") != "" {
+		t.Error("refresh without a good copy sent If-None-Match")
+	}
+}
+
+func TestManagerSlowFeedDoesNotDelayOthers(t *testing.T) {
+	slow := newFeedServer(t, nil)
+	slow.set(func(w http.ResponseWriter, r *http.Request) {
+		select { // stall before the headers
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	})
+	fast := newFeedServer(t, domainList("fast", 10))
+	fetcher := testFetcher(t)
+	fetcher.Timeout = 30 * time.Second // the slow feed must still be in flight
+	changes := make(chan []*lists.Set, 10)
+	m, err := NewManager([]Feed{remoteFeed("slow", slow.URL), remoteFeed("fast", fast.URL)}, ManagerOptions{
+		Fetcher: fetcher, Logger: testLogger(t), Debounce: 10 * time.Millisecond,
+		OnChange: func(s []*lists.Set) { changes <- s },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	select {
+	case sets := <-changes:
+		if len(sets) != 1 || sets[0].Source() != "fast" {
+			t.Errorf("first change %v, want the fast feed alone", sets)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the fast feed waited for the slow one")
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Run did not stop with its context while a fetch was in flight")
+	}
+}
+
+func TestManagerRunRefreshesOnInterval(t *testing.T) {
+	srv := newFeedServer(t, domainList("v1", 10))
+	feed := remoteFeed("f", srv.URL)
+	feed.Interval = 50 * time.Millisecond
+	var mu sync.Mutex
+	var lens []int
+	m := newTestManager(t, []Feed{feed}, "", func(s []*lists.Set) {
+		mu.Lock()
+		lens = append(lens, s[0].Len())
+		mu.Unlock()
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m.Run(ctx)
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(lens) == 1 })
+	srv.setBody(domainList("v2", 15))
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(lens) == 2 && lens[1] == 15 })
+	if st := statusOf(t, m, "f"); !st.NextFetch.After(st.LastFetch) {
+		t.Errorf("next fetch %v not after last %v", st.NextFetch, st.LastFetch)
+	}
+}
+
+func TestManagerOnChangeIsDebounced(t *testing.T) {
+	var feeds []Feed
+	for _, n := range []string{"a", "b", "c"} {
+		srv := newFeedServer(t, domainList(n, 5))
+		feeds = append(feeds, remoteFeed(n, srv.URL))
+	}
+	calls := make(chan int, 10)
+	m := newTestManager(t, feeds, "", func(s []*lists.Set) { calls <- len(s) })
+	if err := m.RefreshAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-calls:
+		if n != 3 {
+			t.Errorf("OnChange got %d sets, want 3", n)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("no OnChange")
+	}
+	select {
+	case n := <-calls:
+		t.Errorf("a second OnChange (%d sets) for one burst of changes", n)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+func TestManagerLocalFileFeed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mine.txt")
+	if err := os.WriteFile(path, domainList("mine", 8), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestManager(t, []Feed{{URL: path, Enabled: true}}, t.TempDir(), nil)
+	if err := m.LoadCached(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	set := onlySet(t, m)
+	if set.Len() != 8 || set.Source() != path {
+		t.Fatalf("set %q with %d entries, want %q with 8", set.Source(), set.Len(), path)
+	}
+	st := statusOf(t, m, path)
+	if st.Format != parse.FormatDomains || !st.NextFetch.IsZero() || st.UsingCache {
+		t.Errorf("status %+v: want detected format domains, no schedule", st)
+	}
+	// Unchanged: no re-parse. Emptied: accepted (the operator's own file).
+	if err := m.RefreshAll(context.Background()); err != nil || onlySet(t, m) != set {
+		t.Errorf("unchanged file re-parsed (err %v)", err)
+	}
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.RefreshAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := onlySet(t, m).Len(); n != 0 {
+		t.Errorf("emptied file still has %d entries", n)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(t.TempDir(), "feeds")); len(entries) != 0 {
+		t.Errorf("local feed copied into the cache: %v", entries)
+	}
+}
+
+func TestManagerSetFeeds(t *testing.T) {
+	a := newFeedServer(t, domainList("a", 5))
+	b := newFeedServer(t, domainList("b", 7))
+	m := newTestManager(t, []Feed{remoteFeed("a", a.URL)}, "", nil)
+	ctx := context.Background()
+	if err := m.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	setA := onlySet(t, m)
+	if err := m.SetFeeds([]Feed{remoteFeed("a", a.URL), remoteFeed("b", b.URL)}); err != nil {
+		t.Fatal(err)
+	}
+	if onlySet(t, m) != setA {
+		t.Error("unchanged feed lost its set on reload")
+	}
+	if err := m.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(m.Sets()); n != 2 {
+		t.Errorf("%d sets after adding a feed, want 2", n)
+	}
+	disabled := remoteFeed("a", a.URL)
+	disabled.Enabled = false
+	if err := m.SetFeeds([]Feed{disabled}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(m.Sets()); n != 0 {
+		t.Errorf("%d sets after disabling a and removing b, want 0", n)
+	}
+	if err := m.SetFeeds([]Feed{remoteFeed("x", a.URL), remoteFeed("x", b.URL)}); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("duplicate names: error %v", err)
+	}
+}
+
+func TestNewManagerRejectsBadFeeds(t *testing.T) {
+	for _, f := range []Feed{
+		{URL: ""},
+		{URL: "ftp://example.com/list.txt"},
+		{URL: "https:///nohost"},
+		{URL: "x.txt", ShrinkGuard: 1.5},
+		{URL: "x.txt", Interval: -time.Second},
+	} {
+		if _, err := NewManager([]Feed{f}, ManagerOptions{}); err == nil {
+			t.Errorf("feed %+v accepted", f)
+		}
+	}
+}
+
+func TestStatusJSONHasRejectExamplesWithFileLine(t *testing.T) {
+	srv := newFeedServer(t, []byte("good-scam.com\n127.0.0.1\nalso-good-scam.com\nnot a host at all\n"))
+	m := newTestManager(t, []Feed{remoteFeed("f", srv.URL)}, t.TempDir(), nil)
+	if err := m.RefreshAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st := statusOf(t, m, "f")
+	if st.Entries != 2 || len(st.Rejected) == 0 || len(st.Examples) == 0 {
+		t.Fatalf("status %+v: want 2 entries and rejects with examples", st)
+	}
+	for _, ex := range st.Examples {
+		if !strings.HasPrefix(ex.Where, st.CacheFile+":") {
+			t.Errorf("example %+v is not located in the cached copy %s", ex, st.CacheFile)
+		}
+	}
+	b, err := json.Marshal(m.Status())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"name":"f"`, `"entries":2`, `"rejected"`, `"where"`, `"last_fetch"`, `"next_fetch"`, `"using_cache":false`} {
+		if !strings.Contains(string(b), key) {
+			t.Errorf("status JSON lacks %s: %s", key, b)
+		}
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 3s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -1,0 +1,99 @@
+package feeds
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/scamblock/scamblock/feeds/parse"
+	"github.com/scamblock/scamblock/lists"
+)
+
+// detectBytes is how much of a body parse.Detect sees.
+const detectBytes = 8 << 10
+
+// parseFile parses the feed body at path into a Set named after the feed.
+// An empty f.Format is detected from the feed's URL and the first bytes of
+// the body.
+func parseFile(ctx context.Context, f Feed, path string) (*lists.Set, parse.Report, parse.Format, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, parse.Report{}, "", err
+	}
+	defer fh.Close()
+	return parseReader(ctx, f, fh)
+}
+
+func parseReader(ctx context.Context, f Feed, r io.Reader) (*lists.Set, parse.Report, parse.Format, error) {
+	br := bufio.NewReaderSize(ctxReader{ctx, r}, 64<<10)
+	format := f.Format
+	if format == "" {
+		head, _ := br.Peek(detectBytes) // fewer bytes at EOF; errors resurface on Read
+		if len(head) == 0 {             // nothing to detect, nothing to parse
+			return lists.NewSetBuilder(f.DisplayName()).Build(), parse.Report{}, "", nil
+		}
+		d, err := parse.Detect(f.URL, head) // the whole URL: "phishing", "/adblock/" in it are clues
+		if err != nil {
+			return nil, parse.Report{}, "", fmt.Errorf("%w (set format: in the feed's config, or --format)", err)
+		}
+		format = d
+	}
+	b := lists.NewSetBuilder(f.DisplayName())
+	rep, err := parse.Parse(format, br, f.Options, func(e lists.Entry) { b.Add(e) })
+	if err != nil {
+		return nil, rep, format, fmt.Errorf("parsing as %s: %w", format, err)
+	}
+	return b.Build(), rep, format, nil
+}
+
+// ctxReader stops a long parse when its context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// Result is one parse of a feed by Import.
+type Result struct {
+	Source string       `json:"source"`
+	Format parse.Format `json:"format"`
+	Report parse.Report `json:"report"`
+	Size   int64        `json:"size_bytes"`
+	SHA256 string       `json:"sha256"`
+	Set    *lists.Set   `json:"-"`
+}
+
+// Import fetches src (an http(s) URL, file:// URL or path) once and parses
+// it, without a data directory or a schedule: `scamblock import`. An empty
+// format is detected. The size limit is DefaultMaxBytes.
+func Import(ctx context.Context, src string, format parse.Format, opts parse.Options) (Result, error) {
+	return ImportWith(ctx, NewFetcher(nil), Feed{URL: src, Format: format, Options: opts})
+}
+
+// ImportWith is Import with a given Fetcher and the feed's own settings
+// (name, size limit).
+func ImportWith(ctx context.Context, fetcher *Fetcher, f Feed) (Result, error) {
+	if err := f.Validate(); err != nil {
+		return Result{}, err
+	}
+	f = f.WithDefaults()
+	resp, err := fetcher.Fetch(ctx, Request{URL: f.URL, MaxBytes: f.MaxBytes})
+	if err != nil {
+		return Result{}, fmt.Errorf("import %s: %w", f.URL, err)
+	}
+	defer resp.Remove()
+	set, rep, format, err := parseFile(ctx, f, resp.Path)
+	res := Result{Source: f.URL, Format: format, Report: rep, Size: resp.Size, SHA256: resp.SHA256, Set: set}
+	if err != nil {
+		return res, fmt.Errorf("import %s: %w", f.URL, err)
+	}
+	return res, nil
+}
