@@ -27,6 +27,11 @@ func App() *cli.App {
 			checkCommand(),
 			importCommand(),
 			feedsCommand(),
+			TokenCommand(),
+			SubmitCommand(),
+			ReviewCommand(),
+			AppealCommand(),
+			ExportCommand(),
 		},
 		EnableBashCompletion: true,
 		// main decides exit codes and prints the message once.

@@ -23,7 +23,7 @@ func AppealCommand() *cli.Command {
 			&cli.StringFlag{Name: "contact", Usage: "e-mail or URL where the reviewer can answer"},
 		}, apiClientFlags()...),
 		Action: func(c *cli.Context) error {
-			args, err := apiArgs(c)
+			args, err := positionalArgs(c)
 			if err != nil {
 				return err
 			}

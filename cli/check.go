@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/service"
 )
 
@@ -28,7 +29,11 @@ func checkCommand() *cli.Command {
 }
 
 func check(c *cli.Context) error {
-	if c.NArg() == 0 {
+	args, err := positionalArgs(c)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
 		return usageError("check needs at least one domain, URL or wallet address, e.g. scamblock check evil.example 0xd90e2f925da726b50c4ed8d0fb90ad053324f31b")
 	}
 	cfg, err := loadConfig(c)
@@ -47,7 +52,7 @@ func check(c *cli.Context) error {
 	}
 	listed, bad := false, []string{}
 	enc := json.NewEncoder(out)
-	for _, arg := range c.Args().Slice() {
+	for _, arg := range args {
 		v, err := off.Lists.Check(arg)
 		if err != nil {
 			bad = append(bad, err.Error())
@@ -109,7 +114,11 @@ func printVerdict(w io.Writer, v service.Verdict) {
 			fmt.Fprintf(w, "  allowed: --allow %s covers it\n", ex.UserAllow)
 		}
 		for _, l := range ex.Listings {
-			fmt.Fprintf(w, "  %s %s by %s%s%s: %s\n", l.Action, l.Name, l.Source, lineOf(l.Line), categoryOf(l.Category), statusText(l.Status))
+			what := l.Action
+			if l.Kind == lists.KindLookalike.String() {
+				what = "look-alike target"
+			}
+			fmt.Fprintf(w, "  %s %s by %s%s%s: %s\n", what, l.Name, l.Source, lineOf(l.Line), categoryOf(l.Category), statusText(l.Status))
 		}
 		for _, l := range ex.URLs {
 			fmt.Fprintf(w, "  URL %s by %s%s%s: %s\n", l.Name, l.Source, lineOf(l.Line), categoryOf(l.Category), statusText(l.Status))

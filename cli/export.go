@@ -28,7 +28,7 @@ func ExportCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file (atomically) instead of stdout"},
 		}, apiClientFlags()...),
 		Action: func(c *cli.Context) error {
-			if args, err := apiArgs(c); err != nil {
+			if args, err := positionalArgs(c); err != nil {
 				return err
 			} else if len(args) != 0 {
 				return cli.Exit("export takes no arguments: scamblock export --format F [--output FILE]", exitUsage)

@@ -34,12 +34,15 @@ func importCommand() *cli.Command {
 }
 
 func importFeed(c *cli.Context) error {
-	if c.NArg() != 1 {
+	args, err := positionalArgs(c)
+	if err != nil {
+		return err
+	}
+	if len(args) != 1 {
 		return usageError("import takes one FILE or URL, e.g. scamblock import ./scam.txt --format hosts")
 	}
 	var format parse.Format
 	if f := c.String("format"); f != "" {
-		var err error
 		if format, err = parse.ParseFormat(f); err != nil {
 			return usageError("--format: %v", err)
 		}
@@ -50,7 +53,7 @@ func importFeed(c *cli.Context) error {
 		Category:      c.String("category"),
 		Chain:         c.String("chain"),
 	}
-	res, err := service.Import(c.Context, c.Args().First(), format, opts)
+	res, err := service.Import(c.Context, args[0], format, opts)
 	if err != nil {
 		return usageError("%v", err)
 	}

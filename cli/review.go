@@ -63,7 +63,7 @@ func reviewState(c *cli.Context) string {
 }
 
 func reviewList(c *cli.Context) error {
-	if _, err := apiArgs(c); err != nil {
+	if _, err := positionalArgs(c); err != nil {
 		return err
 	}
 	subs, err := apiClient(c).Submissions(c.Context, reviewState(c))
@@ -100,7 +100,7 @@ func reviewFirst(ev []string) string {
 }
 
 func reviewAppeals(c *cli.Context) error {
-	if _, err := apiArgs(c); err != nil {
+	if _, err := positionalArgs(c); err != nil {
 		return err
 	}
 	aps, err := apiClient(c).Appeals(c.Context, reviewState(c))
@@ -140,7 +140,7 @@ func reviewDecide(action string) cli.ActionFunc {
 		if action == "delist" || action == "dismiss" {
 			what = "appeal"
 		}
-		args, err := apiArgs(c)
+		args, err := positionalArgs(c)
 		if err != nil {
 			return err
 		}

@@ -22,19 +22,23 @@ func serveCommand() *cli.Command {
 		Flags: append(listFlags(),
 			&cli.StringSliceFlag{Name: "dns-listen", Usage: "serve DNS over UDP and TCP on `HOST:PORT`; repeatable (default 127.0.0.1:5335)", EnvVars: []string{"SCAMBLOCK_DNS_LISTEN"}},
 			&cli.StringSliceFlag{Name: "upstream", Usage: "forward to `URL` (udp://IP:PORT, tcp://IP:PORT, tls://NAME@IP:853); repeatable (default Quad9 and Cloudflare over TLS)", EnvVars: []string{"SCAMBLOCK_UPSTREAM"}},
-			&cli.StringFlag{Name: "block-mode", Usage: "answer for blocked names: nxdomain, nodata, null, refused or ip:<v4>[,<v6>] (default nxdomain)", EnvVars: []string{"SCAMBLOCK_BLOCK_MODE"}},
-			&cli.DurationFlag{Name: "block-ttl", Usage: "TTL and negative-cache time of block answers (default 5m0s)", EnvVars: []string{"SCAMBLOCK_BLOCK_TTL"}},
+			&cli.StringFlag{Name: "block-mode", Usage: "answer for blocked names: nxdomain, nodata, null, refused or ip:<v4>[,<v6>] (default \"nxdomain\")", EnvVars: []string{"SCAMBLOCK_BLOCK_MODE"}},
+			&cli.DurationFlag{Name: "block-ttl", Usage: "TTL and negative-cache time of block answers", DefaultText: "5m0s", EnvVars: []string{"SCAMBLOCK_BLOCK_TTL"}},
 			&cli.StringFlag{Name: "http-listen", Usage: "serve the HTTP API and /metrics on `HOST:PORT`; \"\" turns it off (default 127.0.0.1:8335)", EnvVars: []string{"SCAMBLOCK_HTTP_LISTEN"}},
 			&cli.StringFlag{Name: "hashbl-zone", Usage: "answer HashBL wallet lookups under `ZONE` (e.g. hashbl.scamblock.local); off by default", EnvVars: []string{"SCAMBLOCK_HASHBL_ZONE"}},
-			&cli.IntFlag{Name: "cache-size", Usage: "DNS cache entries; negative turns the cache off (default 10000)", EnvVars: []string{"SCAMBLOCK_CACHE_SIZE"}},
+			&cli.IntFlag{Name: "cache-size", Usage: "DNS cache entries; negative turns the cache off", DefaultText: "10000", EnvVars: []string{"SCAMBLOCK_CACHE_SIZE"}},
 		),
 		Action: serve,
 	}
 }
 
 func serve(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return usageError("serve takes no arguments, got %q; lists are given with --feed PATH", c.Args().Slice())
+	args, err := positionalArgs(c)
+	if err != nil {
+		return err
+	}
+	if len(args) > 0 {
+		return usageError("serve takes no arguments, got %q; lists are given with --feed PATH", args)
 	}
 	cfg, err := loadConfig(c)
 	if err != nil {

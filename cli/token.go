@@ -70,7 +70,7 @@ func tokenOpenStore(c *cli.Context) (*store.Store, error) {
 }
 
 func tokenCreate(c *cli.Context) error {
-	if args, err := apiArgs(c); err != nil {
+	if args, err := positionalArgs(c); err != nil {
 		return err
 	} else if len(args) != 0 {
 		return cli.Exit("token create takes no arguments: scamblock token create --role ROLE --name NAME", exitUsage)
@@ -117,7 +117,7 @@ func tokenCreate(c *cli.Context) error {
 }
 
 func tokenList(c *cli.Context) error {
-	if _, err := apiArgs(c); err != nil {
+	if _, err := positionalArgs(c); err != nil {
 		return err
 	}
 	var views []api.TokenView
@@ -171,7 +171,7 @@ func tokenDate(s string) string {
 }
 
 func tokenRevoke(c *cli.Context) error {
-	args, err := apiArgs(c)
+	args, err := positionalArgs(c)
 	if err != nil {
 		return err
 	}

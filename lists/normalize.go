@@ -80,6 +80,9 @@ func NormalizeHost(raw string) (string, error) {
 	if isIP(s) {
 		return "", reject(raw, ReasonIPAddress, "IP addresses are not host names")
 	}
+	if isASCII(s) {
+		s = strings.ToLower(s) // before the punycode test: "Xn--" is punycode too
+	}
 	if !isASCII(s) || strings.Contains(s, "xn--") {
 		if !utf8.ValidString(s) {
 			return "", reject(raw, ReasonInvalidChar, "not valid UTF-8")

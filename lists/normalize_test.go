@@ -17,6 +17,7 @@ func TestNormalizeHost(t *testing.T) {
 		{"trims blanks", "  evil.com\r", "evil.com", ""},
 		{"unicode becomes punycode", "bücher.de", "xn--bcher-kva.de", ""},
 		{"punycode stays", "xn--bcher-kva.de", "xn--bcher-kva.de", ""},
+		{"upper-case punycode is checked too", "Xn--000000000.AC", "", ReasonIDNA},
 		{"underscore allowed", "_dmarc.example.com", "_dmarc.example.com", ""},
 		{"empty", " ", "", ReasonEmpty},
 		{"ipv4", "192.0.2.1", "", ReasonIPAddress},

@@ -77,7 +77,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("feeds: %w", err)
 	}
+	var publishMu sync.Mutex // approvals and expiry may race; the last read must be applied last
 	publish := func() {
+		publishMu.Lock()
+		defer publishMu.Unlock()
 		pub, err := db.Published()
 		if err != nil {
 			log.Error("read published indicators", "err", err)

@@ -1,0 +1,371 @@
+package service
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/scamblock/scamblock/api"
+	"github.com/scamblock/scamblock/config"
+	"github.com/scamblock/scamblock/feeds"
+	"github.com/scamblock/scamblock/store"
+)
+
+// upstream is a small real authoritative server on loopback: every name has
+// A 192.0.2.1, except alias names that CNAME into a listed domain.
+func startUpstream(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		m.Authoritative = true
+		q := r.Question[0]
+		name := strings.ToLower(q.Name)
+		if name == "alias.example.org." {
+			m.Answer = append(m.Answer,
+				&dns.CNAME{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeCNAME, Class: dns.ClassINET, Ttl: 60}, Target: "cdn.yearnson.finance."},
+				&dns.A{Hdr: dns.RR_Header{Name: "cdn.yearnson.finance.", Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.IPv4(192, 0, 2, 66)})
+		} else if q.Qtype == dns.TypeA {
+			m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.IPv4(192, 0, 2, 1)})
+		}
+		_ = w.WriteMsg(m)
+	})
+	srv := &dns.Server{PacketConn: pc, Handler: h}
+	go func() { _ = srv.ActivateAndServe() }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	return pc.LocalAddr().String()
+}
+
+func sharedFeed(t *testing.T, rel string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "shared", "data", "feeds", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared feed data not found at %s (CI has ../shared beside the checkout): %v", p, err)
+	}
+	return p
+}
+
+type running struct {
+	dns, http string
+	hup       chan os.Signal
+	dataDir   string
+}
+
+// startService runs the real service on loopback ports until the test ends.
+func startService(t *testing.T, cfg *config.Config) running {
+	t.Helper()
+	cfg.Server.DNSListen = []string{"127.0.0.1:0"}
+	cfg.Server.HTTPListen = "127.0.0.1:0"
+	cfg.Server.Upstreams = []string{"udp://" + startUpstream(t)}
+	cfg.DefaultFeeds = false
+	if cfg.Server.DataDir == "" || cfg.Server.DataDir == "scamblock-data" {
+		cfg.Server.DataDir = t.TempDir()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	hup := make(chan os.Signal, 1)
+	ready := make(chan Ready, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, cfg, Options{Hangup: hup, OnReady: func(r Ready) { ready <- r }, Reload: func() (*config.Config, error) { return cfg, nil }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("service returned %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("service did not stop within 10 s of cancel")
+		}
+	})
+	select {
+	case r := <-ready:
+		return running{dns: r.DNS[0].String(), http: "http://" + r.HTTP.String(), hup: hup, dataDir: cfg.Server.DataDir}
+	case err := <-done:
+		t.Fatalf("service failed to start: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("service not ready within 10 s")
+	}
+	return running{}
+}
+
+func query(t *testing.T, server, name string, qtype uint16, net string, edns bool) *dns.Msg {
+	t.Helper()
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), qtype)
+	if edns {
+		m.SetEdns0(1232, false)
+	}
+	c := &dns.Client{Net: net, Timeout: 3 * time.Second}
+	r, _, err := c.Exchange(m, server)
+	if err != nil {
+		t.Fatalf("%s %s over %s: %v", name, dns.TypeToString[qtype], net, err)
+	}
+	return r
+}
+
+func edeText(m *dns.Msg) (uint16, string, bool) {
+	opt := m.IsEdns0()
+	if opt == nil {
+		return 0, "", false
+	}
+	for _, o := range opt.Option {
+		if e, ok := o.(*dns.EDNS0_EDE); ok {
+			return e.InfoCode, e.ExtraText, true
+		}
+	}
+	return 0, "", false
+}
+
+func TestServeBlocksRealFeedsEndToEnd(t *testing.T) {
+	metamask := sharedFeed(t, "metamask-eth-phishing-detect/hosts.txt")
+	decripto := sharedFeed(t, "decripto-crypto-scam-blacklist/domini_scam.txt")
+	cfg := config.Default()
+	cfg.Feeds = []feeds.Feed{
+		{Name: "metamask", URL: metamask, Enabled: true},
+		{Name: "decripto", URL: decripto, Enabled: true},
+	}
+	cfg.Server.Allow = []string{"allowed-by-user.example.com"}
+	s := startService(t, cfg)
+
+	for _, proto := range []string{"udp", "tcp"} {
+		t.Run(proto, func(t *testing.T) {
+			tests := []struct {
+				name    string
+				qname   string
+				edns    bool
+				rcode   int
+				edeText string // "" = no EDE expected
+			}{
+				{"listed name is blocked with EDE 15", "yearnson.finance", true, dns.RcodeNameError, "listed: yearnson.finance (metamask)"},
+				{"subdomain of listed name is blocked", "a.b.yearnson.finance", true, dns.RcodeNameError, "listed: yearnson.finance (metamask)"},
+				{"no EDE without EDNS0", "yearnson.finance", false, dns.RcodeNameError, ""},
+				{"unlisted name resolves", "example.org", true, dns.RcodeSuccess, ""},
+				{"guarded exchange from decripto is not blocked", "coinbase.com", true, dns.RcodeSuccess, ""},
+				{"CNAME into a listed name is blocked", "alias.example.org", true, dns.RcodeNameError, "listed: yearnson.finance (metamask)"},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					r := query(t, s.dns, tt.qname, dns.TypeA, proto, tt.edns)
+					if r.Rcode != tt.rcode {
+						t.Fatalf("rcode %s, want %s\n%v", dns.RcodeToString[r.Rcode], dns.RcodeToString[tt.rcode], r)
+					}
+					code, text, ok := edeText(r)
+					if tt.edeText == "" {
+						if ok {
+							t.Fatalf("unexpected EDE %d %q", code, text)
+						}
+						return
+					}
+					if !ok || code != dns.ExtendedErrorCodeBlocked || text != tt.edeText {
+						t.Fatalf("EDE = %d %q (present %v), want 15 %q", code, text, ok, tt.edeText)
+					}
+					if len(r.Ns) != 1 || r.Ns[0].Header().Rrtype != dns.TypeSOA || r.Ns[0].Header().Ttl != 300 {
+						t.Fatalf("want one SOA with TTL 300 in authority, got %v", r.Ns)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestDigSeesBlockWithEDE uses the real dig client, as the README shows.
+func TestDigSeesBlockWithEDE(t *testing.T) {
+	dig, err := exec.LookPath("dig")
+	if err != nil {
+		t.Skip("dig is not installed (apt-get install dnsutils); .ci/run installs it")
+	}
+	feed := filepath.Join(t.TempDir(), "my-list.txt")
+	if err := os.WriteFile(feed, []byte("# my list\nscam-exchange.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Feeds = []feeds.Feed{{URL: feed, Enabled: true}}
+	s := startService(t, cfg)
+	host, port, _ := net.SplitHostPort(s.dns)
+	out, err := exec.Command(dig, "@"+host, "-p", port, "www.scam-exchange.com", "A", "+tries=1", "+time=3").CombinedOutput()
+	if err != nil {
+		t.Fatalf("dig: %v\n%s", err, out)
+	}
+	for _, want := range []string{"status: NXDOMAIN", "EDE: 15 (Blocked): (listed: scam-exchange.com (" + feed + "))", "IN\tSOA"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("dig output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestSighupReloadsFeedFile(t *testing.T) {
+	feed := filepath.Join(t.TempDir(), "list.txt")
+	if err := os.WriteFile(feed, []byte("first-scam.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Feeds = []feeds.Feed{{Name: "local", URL: feed, Enabled: true}}
+	s := startService(t, cfg)
+	if r := query(t, s.dns, "second-scam.com", dns.TypeA, "udp", true); r.Rcode != dns.RcodeSuccess {
+		t.Fatalf("before reload: %s", dns.RcodeToString[r.Rcode])
+	}
+	if err := os.WriteFile(feed, []byte("first-scam.com\nsecond-scam.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.hup <- os.Interrupt // any value: the service treats it as SIGHUP
+	waitFor(t, 3*time.Second, func() bool {
+		return query(t, s.dns, "x.second-scam.com", dns.TypeA, "udp", true).Rcode == dns.RcodeNameError
+	})
+}
+
+func waitFor(t *testing.T, limit time.Duration, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > limit {
+			t.Fatalf("condition not met within %v", limit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// TestResearcherFlowOverDNS: submit → pending does not block → approve →
+// blocked within 1 s naming the submission → appeal → delist → resolves.
+func TestResearcherFlowOverDNS(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subTok, _, err := db.CreateToken("alice", store.RoleSubmitter, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	revTok, _, err := db.CreateToken("bob", store.RoleReviewer, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	cfg := config.Default()
+	cfg.Server.DataDir = dir
+	s := startService(t, cfg)
+	ctx := context.Background()
+	submitter := &api.Client{Server: s.http, Token: subTok}
+	reviewer := &api.Client{Server: s.http, Token: revTok}
+	public := &api.Client{Server: s.http}
+
+	res, err := submitter.Submit(ctx, api.SubmitRequest{Indicator: "fresh-pig-butchering.com", Category: "scam", Evidence: []string{"https://example.org/report/1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Results[0].Submission.ID
+	if r := query(t, s.dns, "fresh-pig-butchering.com", dns.TypeA, "udp", true); r.Rcode != dns.RcodeSuccess {
+		t.Fatalf("pending submission blocks: %s", dns.RcodeToString[r.Rcode])
+	}
+	if _, err := reviewer.Approve(ctx, id, api.DecisionRequest{Reason: "confirmed"}); err != nil {
+		t.Fatal(err)
+	}
+	took := waitFor(t, time.Second, func() bool {
+		return query(t, s.dns, "www.fresh-pig-butchering.com", dns.TypeA, "udp", true).Rcode == dns.RcodeNameError
+	})
+	t.Logf("blocked %v after approval", took)
+	_, text, _ := edeText(query(t, s.dns, "fresh-pig-butchering.com", dns.TypeA, "udp", true))
+	if want := "listed: fresh-pig-butchering.com (submission:"; !strings.HasPrefix(text, want) {
+		t.Fatalf("EDE text %q, want prefix %q", text, want)
+	}
+
+	appeal, err := public.Appeal(ctx, api.AppealRequest{Indicator: "fresh-pig-butchering.com", Reason: "this is my bakery", Contact: "owner@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reviewer.DelistAppeal(ctx, appeal.ID, api.DecisionRequest{Reason: "false positive"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Second, func() bool {
+		return query(t, s.dns, "fresh-pig-butchering.com", dns.TypeA, "udp", true).Rcode == dns.RcodeSuccess
+	})
+}
+
+// TestReloadUnderLoad keeps querying while the feeds are swapped 100 times
+// and sees no failed or wrong answer.
+func TestReloadUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	feed := filepath.Join(dir, "list.txt")
+	rotating := func(i int) string { return "rotating-" + string(rune('a'+i%26)) + ".com" }
+	write := func(i int) { // atomically, as a feed download is installed
+		tmp := feed + ".tmp"
+		if err := os.WriteFile(tmp, []byte("always-blocked.com\n"+rotating(i)+"\n"), 0o600); err != nil {
+			t.Error(err)
+		}
+		if err := os.Rename(tmp, feed); err != nil {
+			t.Error(err)
+		}
+	}
+	write(0)
+	cfg := config.Default()
+	cfg.Feeds = []feeds.Feed{{Name: "local", URL: feed, Enabled: true}}
+	s := startService(t, cfg)
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var bad []string
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &dns.Client{Net: "udp", Timeout: 2 * time.Second}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for _, tc := range []struct {
+					name  string
+					rcode int
+				}{{"sub.always-blocked.com.", dns.RcodeNameError}, {"fine.example.org.", dns.RcodeSuccess}} {
+					m := new(dns.Msg)
+					m.SetQuestion(tc.name, dns.TypeA)
+					r, _, err := c.Exchange(m, s.dns)
+					if err != nil || r.Rcode != tc.rcode {
+						mu.Lock()
+						bad = append(bad, tc.name+": "+errString(err, r))
+						mu.Unlock()
+					}
+				}
+			}
+		}()
+	}
+	for i := 1; i <= 100; i++ {
+		write(i)
+		s.hup <- os.Interrupt
+		time.Sleep(15 * time.Millisecond)
+	}
+	waitFor(t, 2*time.Second, func() bool { // the last swap took effect
+		return query(t, s.dns, rotating(100), dns.TypeA, "udp", false).Rcode == dns.RcodeNameError
+	})
+	close(stop)
+	wg.Wait()
+	if len(bad) > 0 {
+		t.Fatalf("%d failed or wrong answers during 100 reloads, first: %s", len(bad), bad[0])
+	}
+}
+
+func errString(err error, r *dns.Msg) string {
+	if err != nil {
+		return err.Error()
+	}
+	return dns.RcodeToString[r.Rcode]
+}
