@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -41,11 +42,21 @@ func parseReader(ctx context.Context, f Feed, r io.Reader) (*lists.Set, parse.Re
 		format = d
 	}
 	b := lists.NewSetBuilder(f.DisplayName())
-	rep, err := parse.Parse(format, br, f.Options, func(e lists.Entry) { b.Add(e) })
+	rep, err := parse.Parse(format, br, withImpliedOptions(f), func(e lists.Entry) { b.Add(e) })
 	if err != nil {
 		return nil, rep, format, fmt.Errorf("parsing as %s: %w", format, err)
 	}
 	return b.Build(), rep, format, nil
+}
+
+// withImpliedOptions fills the options a feed leaves empty with those its
+// file name implies (an OFAC list's chain and category, a forta CSV's column).
+func withImpliedOptions(f Feed) parse.Options {
+	o, implied := f.Options, parse.OptionsFor(f.URL)
+	o.Column = cmp.Or(o.Column, implied.Column)
+	o.Category = cmp.Or(o.Category, implied.Category)
+	o.Chain = cmp.Or(o.Chain, implied.Chain)
+	return o
 }
 
 // ctxReader stops a long parse when its context ends.

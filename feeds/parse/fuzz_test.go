@@ -1,0 +1,208 @@
+package parse
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/scamblock/scamblock/lists"
+)
+
+// seedFromFeeds adds the first bytes of the real files matching glob (when
+// the shared folder exists) to the fuzz corpus.
+func seedFromFeeds(f *testing.F, add func([]byte), globs ...string) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		if filepath.Dir(dir) == dir {
+			return
+		}
+		dir = filepath.Dir(dir)
+	}
+	root := filepath.Join(dir, "..", "shared", "data", "feeds")
+	for _, g := range globs {
+		paths, _ := filepath.Glob(filepath.Join(root, g))
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err == nil {
+				add(b[:min(len(b), 2048)])
+			}
+		}
+	}
+}
+
+// checkParse runs Parse and checks the invariants every parser keeps.
+func checkParse(t *testing.T, f Format, data []byte, opts Options) {
+	n := 0
+	rep, _ := Parse(f, bytes.NewReader(data), opts, func(e lists.Entry) {
+		n++
+		if e.Value == "" {
+			t.Fatalf("%s: entry with an empty value: %+v", f, e)
+		}
+		if e.Kind == lists.KindDomain && strings.ContainsAny(e.Value, "/ \r\n\t*") {
+			t.Fatalf("%s: domain entry %q is not a host", f, e.Value)
+		}
+		if e.Line < 1 {
+			t.Fatalf("%s: entry %+v without a line", f, e)
+		}
+	})
+	if rep.Accepted != n {
+		t.Fatalf("%s: Accepted %d, emitted %d", f, rep.Accepted, n)
+	}
+	for reason, ex := range rep.Examples {
+		if len(ex) > ExamplesPerReason || rep.Rejected[reason] < len(ex) {
+			t.Fatalf("%s: %d examples for %d rejects", f, len(ex), rep.Rejected[reason])
+		}
+	}
+}
+
+var lineFormats = []Format{FormatDomains, FormatHosts, FormatWildcard, FormatAdblock, FormatRPZ, FormatDnsmasq, FormatUnbound, FormatAddressList}
+
+func FuzzLineFormats(f *testing.F) {
+	for _, s := range []string{
+		"0.0.0.0 a.com b.com # c\n127.0.0.1 localhost\r\n",
+		"[Adblock Plus]\n! x\n||a.com^$important\n@@||b.com^\n##.x\n",
+		"$TTL 300\n@ SOA a. b. ( 1 2\n 3 4 5 )\n NS x.\na.com CNAME .\n*.a.com CNAME rpz-passthru.\n",
+		"address=/a.com/b.com/0.0.0.0\nserver=/c.com/#\n",
+		"server:\nlocal-zone: \"a.com\" always_nxdomain\nlocal-data: \"b.com A 0.0.0.0\"\n",
+		"https://user@a.com:8080/p/?q#f\n*.b.com\nbücher.de\nx\u00ad.com\n",
+	} {
+		f.Add([]byte(s), byte(0))
+	}
+	seedFromFeeds(f, func(b []byte) { f.Add(b, byte(0)) }, "*/*.txt", "*/*/*.txt", "ofac-sanctioned-addresses-0xb10c/sanctioned_addresses_XBT.txt")
+	f.Fuzz(func(t *testing.T, data []byte, which byte) {
+		for i, fm := range lineFormats {
+			if which != 0 && int(which)%len(lineFormats) != i {
+				continue
+			}
+			checkParse(t, fm, data, Options{URLBlocksHost: which%2 == 1})
+		}
+	})
+}
+
+var jsonFormats = []Format{FormatMetaMask, FormatPolkadot, FormatPolkadotAddress, FormatScamSnifferDomains, FormatScamSnifferCombined, FormatScamSnifferArchive, FormatSpmediaJSON, FormatAddressJSON}
+
+func FuzzJSONFormats(f *testing.F) {
+	for _, s := range []string{
+		`{"version":2,"tolerance":1,"fuzzylist":["metamask.io"],"whitelist":["a.com"],"blacklist":["b.com",1,{"x":[]}]}`,
+		"{\n\t\"allow\": [\"*.fleek.co\"],\n\t\"deny\": [\"a.com\"],\n\t\"denySub\": [\"twitter.com/x\"]\n}",
+		`{"a.com": ["0x00"], "": ["0x01"], "Label text": ["155dDX"]}`,
+		`{"domains": ["a.com"], "address": ["0x02"], "x": null}`,
+		`{"metadata": {"total_count": 1}, "detected_urls": ["a.com"]}`,
+		`["a.com", "0x03", ""]`,
+	} {
+		f.Add([]byte(s))
+	}
+	seedFromFeeds(f, func(b []byte) { f.Add(b) }, "*/*.json", "*/archive/2022-06-01.json")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, fm := range jsonFormats {
+			checkParse(t, fm, data, Options{})
+		}
+	})
+}
+
+func FuzzCryptoScamDB(f *testing.F) {
+	f.Add([]byte("- name: 'it''s'\n  url: \"http://a.com\"\n  description: >-\n    x\n\n    y\n  addresses:\n    BTC:\n      - 1abc\n    ETH:\n    - 0x1\n"))
+	f.Add([]byte("---\n- name: a.com\n  url: http://a.com/x\n  category: Phishing\n  addresses:\n    ETH:\n    - \"0x1\"\n  - name: bad\n  url: x\n- name: b.com\n  description: |-\n    text\n"))
+	seedFromFeeds(f, func(b []byte) { f.Add(b) }, "cryptoscamdb-blacklist/*.yaml")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkParse(t, FormatCryptoScamDB, data, Options{})
+		// Where the fast record reader accepts a record, yaml.v3 must agree.
+		p := &parser{rep: &Report{}}
+		p.yamlRecords(bytes.NewReader(data), func(start int, text []byte) {
+			got, ok := fastRecord(start, text)
+			if !ok {
+				return
+			}
+			want, err := nodeRecord(start, text)
+			if err != nil {
+				t.Fatalf("fast reader accepted %q, yaml.v3 rejects it: %v", text, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("record %q: fast %+v, yaml.v3 %+v", text, got, want)
+			}
+		})
+	})
+}
+
+func FuzzCSV(f *testing.F) {
+	f.Add([]byte("address,tag\n0x1,phish-hack\n\"a,b\",x\n"), "")
+	f.Add([]byte("id,url\n1,https://a.com/x\n2,\n"), "2")
+	seedFromFeeds(f, func(b []byte) { f.Add(b, "") }, "forta-labelled-datasets/labels/1/*.csv")
+	f.Fuzz(func(t *testing.T, data []byte, column string) {
+		checkParse(t, FormatCSV, data, Options{Column: column})
+	})
+}
+
+func FuzzDetect(f *testing.F) {
+	f.Add("feed.txt", []byte("||a.com^\n"))
+	f.Add("x/config.json", []byte("{\"blacklist\":["))
+	f.Add("", []byte("[\""))
+	f.Fuzz(func(t *testing.T, name string, head []byte) {
+		fm, err := Detect(name, head)
+		if err == nil {
+			if _, perr := ParseFormat(string(fm)); perr != nil {
+				t.Fatalf("Detect returned unknown format %q", fm)
+			}
+		}
+		_ = ChainFromName(name)
+		_ = OptionsFor(name)
+	})
+}
+
+// FuzzJSONScanner checks the tokenizer against encoding/json: on valid JSON
+// the same tokens, on invalid JSON an error.
+func FuzzJSONScanner(f *testing.F) {
+	for _, s := range []string{`{"a": [1, -2.5e3, true, false, null, "x\u00e9\n"]}`, `[]`, `{}`, `"s"`, `01`, `[1,]`, `{"a" 1}`, "[\"\xff\"]", `1e400`, `[tru]`, `{"a":1}x`} {
+		f.Add([]byte(s))
+	}
+	seedFromFeeds(f, func(b []byte) { f.Add(b) }, "*/*.json")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want []json.Token
+		dec := json.NewDecoder(bytes.NewReader(data))
+		valid := json.Valid(data)
+		if valid {
+			for {
+				tok, err := dec.Token()
+				if err != nil {
+					// Valid JSON that encoding/json cannot hold (1e400) must fail too.
+					valid = errors.Is(err, io.EOF)
+					break
+				}
+				want = append(want, tok)
+			}
+		}
+		sc := newJSONScanner(bytes.NewReader(data))
+		var got []json.Token
+		var err error
+		for {
+			var tok json.Token
+			tok, err = sc.Token()
+			if err != nil {
+				break
+			}
+			got = append(got, tok)
+			if len(got) > len(data)+1 {
+				t.Fatal("scanner does not advance")
+			}
+		}
+		if valid {
+			if !errors.Is(err, io.EOF) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("valid JSON %q: scanner %v (%v), encoding/json %v", data, got, err, want)
+			}
+		} else if errors.Is(err, io.EOF) {
+			t.Fatalf("invalid JSON %q accepted: %v", data, got)
+		}
+	})
+}

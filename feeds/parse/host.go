@@ -1,0 +1,191 @@
+package parse
+
+import (
+	"strings"
+
+	"github.com/scamblock/scamblock/lists"
+)
+
+// Reasons for rejects this package adds to those of lists.NormalizeHost.
+const (
+	// ReasonLocalName rejects the local names hosts files carry
+	// ("localhost", "broadcasthost", "0.0.0.0", "ip6-loopback", ...).
+	ReasonLocalName lists.Reason = "local-name"
+	// ReasonNotHost rejects a value that is not a host or URL at all
+	// (free text, an e-mail address, a URL with an unsupported scheme).
+	ReasonNotHost lists.Reason = "not-a-host"
+	// ReasonNotAddress rejects a wallet-address value that cannot be one
+	// (blanks inside, too long). Addresses are otherwise emitted raw.
+	ReasonNotAddress lists.Reason = "not-an-address"
+)
+
+// parser carries the state one Parse call shares between its helpers.
+type parser struct {
+	rep  *Report
+	opts Options
+	emit Emit
+}
+
+// put emits e, filling the default category, and counts it.
+func (p *parser) put(e lists.Entry) {
+	if e.Category == "" {
+		e.Category = p.opts.Category
+	}
+	p.emit(e)
+	p.rep.Accept()
+}
+
+// localNames are the names hosts files map to loopback for the system's own use.
+var localNames = map[string]bool{
+	"localhost": true, "localhost.localdomain": true, "local": true, "broadcasthost": true,
+	"ip6-localhost": true, "ip6-loopback": true, "ip6-localnet": true, "ip6-mcastprefix": true,
+	"ip6-allnodes": true, "ip6-allrouters": true, "ip6-allhosts": true, "0.0.0.0": true,
+}
+
+// isLocalName reports whether name is one of the hosts-file local names.
+func isLocalName(name string) bool {
+	return localNames[strings.ToLower(strings.TrimSuffix(name, "."))]
+}
+
+// target is what one textual indicator (a host, "*.host", or a URL) means.
+type target struct {
+	host     string // normalized host
+	path     string // "" for a host entry; else "/path" without query, fragment or trailing slash
+	wildcard bool   // written as "*.host"
+}
+
+// splitTarget parses raw as a host, a "*.host" wildcard, a "host/path" or a
+// URL with a scheme. It returns a *lists.RejectError (via NormalizeHost) or a
+// reject with ReasonNotHost.
+func splitTarget(raw string) (target, error) {
+	s := strings.TrimSpace(raw)
+	var t target
+	if i := strings.Index(s, "://"); i >= 0 {
+		scheme := strings.ToLower(s[:i])
+		switch scheme {
+		case "http", "https", "hxxp", "hxxps", "ws", "wss", "ftp":
+		default:
+			return t, &lists.RejectError{Reason: ReasonNotHost, Input: raw, Detail: "unsupported URL scheme " + quote(scheme)}
+		}
+		s = s[i+3:]
+	} else if strings.HasPrefix(s, "//") {
+		s = s[2:]
+	}
+	hostEnd := strings.IndexAny(s, "/?#")
+	rest := ""
+	if hostEnd >= 0 {
+		rest = s[hostEnd:]
+		s = s[:hostEnd]
+	}
+	if at := strings.LastIndexByte(s, '@'); at >= 0 {
+		if hostEnd < 0 && !strings.Contains(raw, "://") {
+			return t, &lists.RejectError{Reason: ReasonNotHost, Input: raw, Detail: "looks like an e-mail address"}
+		}
+		s = s[at+1:]
+	}
+	s = stripPort(s)
+	if strings.HasPrefix(s, "*.") {
+		t.wildcard = true
+		s = s[2:]
+	}
+	h, err := lists.NormalizeHost(s)
+	if err != nil {
+		if re, ok := err.(*lists.RejectError); ok {
+			re.Input = raw
+		}
+		return t, err
+	}
+	t.host = h
+	if rest != "" {
+		if i := strings.IndexAny(rest, "?#"); i >= 0 {
+			rest = rest[:i]
+		}
+		rest = strings.TrimRight(rest, "/")
+		t.path = rest
+	}
+	return t, nil
+}
+
+// stripPort removes a ":port" suffix (not from bracketed or bare IPv6 literals).
+func stripPort(s string) string {
+	if strings.HasPrefix(s, "[") {
+		if i := strings.IndexByte(s, ']'); i >= 0 {
+			return s[:i+1]
+		}
+		return s
+	}
+	if strings.Count(s, ":") == 1 {
+		i := strings.IndexByte(s, ':')
+		port := s[i+1:]
+		if port == "" || isDigits(port) {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func quote(s string) string { return `"` + s + `"` }
+
+// maxAddressLen bounds a raw address; the longest real ones (Cardano
+// Byron, Monero integrated) are about 110 characters.
+const maxAddressLen = 128
+
+// address emits raw (trimmed) as a KindAddress entry with the given chain
+// and links. Validation and re-classification are package wallet's job;
+// only values that cannot be an address are rejected.
+func (p *parser) address(line int, raw, chain string, links []string, base lists.Entry) bool {
+	s := strings.TrimSpace(raw)
+	switch {
+	case s == "":
+		p.rep.Reject(line, raw, lists.ReasonEmpty, "empty address")
+		return false
+	case len(s) > maxAddressLen:
+		p.rep.Reject(line, raw, ReasonNotAddress, "longer than 128 characters")
+		return false
+	case strings.ContainsAny(s, " \t\r\n/"):
+		p.rep.Reject(line, raw, ReasonNotAddress, "contains a blank or a slash")
+		return false
+	}
+	base.Value, base.Kind, base.Line, base.Chain, base.Links = s, lists.KindAddress, line, chain, links
+	p.put(base)
+	return true
+}
+
+// target emits raw as a host (subtree) entry, or as a KindURL entry
+// "host/path" (plus the host as a domain with Options.URLBlocksHost), or
+// records the reject. base carries Action, Category, Line and the like.
+// It returns whether anything was emitted.
+func (p *parser) target(line int, raw string, base lists.Entry) bool {
+	t, err := splitTarget(raw)
+	if err != nil {
+		p.rep.RejectErr(line, raw, err)
+		return false
+	}
+	p.emitTarget(line, t, base)
+	return true
+}
+
+func (p *parser) emitTarget(line int, t target, base lists.Entry) {
+	base.Line = line
+	if t.path == "" {
+		base.Value, base.Kind = t.host, lists.KindDomain
+		p.put(base)
+		return
+	}
+	u := base
+	u.Value, u.Kind, u.Exact = t.host+t.path, lists.KindURL, false
+	p.put(u)
+	if p.opts.URLBlocksHost {
+		base.Value, base.Kind = t.host, lists.KindDomain
+		p.put(base)
+	}
+}

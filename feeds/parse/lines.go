@@ -1,0 +1,71 @@
+package parse
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/scamblock/scamblock/lists"
+)
+
+// MaxLineBytes is the longest line the line-based parsers accept; a longer
+// line is rejected (ReasonTooLongLine) and skipped, never fatal.
+const MaxLineBytes = 64 << 10
+
+// ReasonTooLongLine rejects a physical line longer than MaxLineBytes.
+const ReasonTooLongLine lists.Reason = "line-too-long"
+
+// lineReader yields lines without their terminator ("\n", "\r\n" or a lone
+// final line), with a leading UTF-8 BOM removed from the first line.
+type lineReader struct {
+	br   *bufio.Reader
+	n    int  // number of the line last returned
+	long bool // the line last returned was cut at MaxLineBytes
+	buf  []byte
+	err  error
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// next returns the next line, or ok=false at the end or on an error (see Err).
+// The returned slice is valid until the next call.
+func (l *lineReader) next() (line []byte, ok bool) {
+	l.buf = l.buf[:0]
+	l.long = false
+	for {
+		frag, err := l.br.ReadSlice('\n')
+		if !l.long {
+			if len(l.buf)+len(frag) > MaxLineBytes+2 {
+				l.long = true
+				l.buf = append(l.buf, frag[:min(len(frag), MaxLineBytes+2-len(l.buf))]...)
+			} else {
+				l.buf = append(l.buf, frag...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil && err != io.EOF {
+			l.err = fmt.Errorf("line %d: %w", l.n+1, err)
+			return nil, false
+		}
+		if err == io.EOF && len(l.buf) == 0 && !l.long {
+			return nil, false
+		}
+		break
+	}
+	l.n++
+	line = l.buf
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if l.n == 1 {
+		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+	}
+	return line, true
+}
+
+func (l *lineReader) Err() error { return l.err }

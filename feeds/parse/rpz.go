@@ -1,0 +1,212 @@
+package parse
+
+import (
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/scamblock/scamblock/lists"
+)
+
+// rpz parses a DNS Response Policy Zone in master-file syntax, line by line
+// (so every entry and reject has its line). Policies by record:
+//
+//	name CNAME .               NXDOMAIN   → Block, Exact (the name only)
+//	*.name CNAME .             NXDOMAIN   → Block, subtree
+//	name CNAME *.              NODATA     → Block
+//	name CNAME rpz-drop.       drop       → Block
+//	name CNAME rpz-passthru.   passthru   → Allow
+//	name A/AAAA/CNAME target   local data → Block (the name is redirected away)
+//
+// $TTL, $ORIGIN, SOA and NS records, and ";" comments are skipped; owners
+// are taken relative to the zone's origin (the SOA owner, or $ORIGIN), so
+// "evil.example.rpz.local." becomes evil.example. rpz-tcp-only, triggers on
+// IPs and name servers (.rpz-ip, .rpz-nsdname, .rpz-nsip, .rpz-client-ip)
+// and other record types are unsupported-rule. "*.name" also blocks name
+// itself: entries cannot express "subdomains only"; RPZ feeds list both.
+func (p *parser) rpz(r io.Reader) error {
+	z := rpzState{}
+	lr := newLineReader(r)
+	for {
+		b, ok := lr.next()
+		if !ok {
+			break
+		}
+		n := lr.n
+		p.rep.Lines = n
+		if lr.long {
+			p.rep.Reject(n, string(b[:min(len(b), 80)]), ReasonTooLongLine, "longer than MaxLineBytes")
+			continue
+		}
+		p.rpzLine(&z, n, string(b))
+	}
+	return lr.Err()
+}
+
+type rpzState struct {
+	origin  string // absolute, lower case, with trailing dot; "" = root
+	last    string // last owner, absolute
+	inParen bool   // inside a multi-line ( ... ) record being skipped
+	soaSeen bool
+}
+
+// stripZoneComment removes a ";" comment outside quotes.
+func stripZoneComment(s string) string {
+	inQ := false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			inQ = !inQ
+		case ';':
+			if !inQ {
+				return s[:i]
+			}
+		}
+	}
+	return s
+}
+
+var rrClasses = map[string]bool{"IN": true, "CH": true, "HS": true, "CS": true, "ANY": true}
+
+func (p *parser) rpzLine(z *rpzState, n int, raw string) {
+	s := stripZoneComment(raw)
+	if z.inParen {
+		if strings.Contains(s, ")") {
+			z.inParen = false
+		}
+		return
+	}
+	if strings.TrimSpace(s) == "" {
+		return
+	}
+	if strings.Count(s, "(") > strings.Count(s, ")") {
+		z.inParen = true
+		s = s[:strings.IndexByte(s, '(')]
+	}
+	if strings.TrimSpace(s) == "" {
+		return
+	}
+	inherit := s[0] == ' ' || s[0] == '\t'
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return
+	}
+	if f[0][0] == '$' {
+		switch strings.ToUpper(f[0]) {
+		case "$ORIGIN":
+			if len(f) < 2 {
+				p.rep.Reject(n, raw, ReasonSyntax, "$ORIGIN without a name")
+				return
+			}
+			z.origin = z.absolute(f[1])
+		case "$TTL":
+		default:
+			p.rep.Reject(n, raw, ReasonUnsupported, f[0]+" directive")
+		}
+		return
+	}
+	owner := z.last
+	if !inherit {
+		owner = z.absolute(f[0])
+		f = f[1:]
+	}
+	z.last = owner
+	// [ttl] [class] type rdata, ttl and class in either order.
+	for len(f) > 0 && (isDigits(f[0]) || rrClasses[strings.ToUpper(f[0])]) {
+		f = f[1:]
+	}
+	if len(f) == 0 {
+		p.rep.Reject(n, raw, ReasonSyntax, "record without a type")
+		return
+	}
+	typ := strings.ToUpper(f[0])
+	rdata := f[1:]
+	switch typ {
+	case "SOA":
+		if !z.soaSeen {
+			z.soaSeen = true
+			if z.origin == "" || owner != "." {
+				z.origin = owner
+			}
+		}
+		return
+	case "NS":
+		return
+	}
+	name, ok := z.relative(owner)
+	if !ok {
+		p.rep.Reject(n, raw, ReasonSyntax, "owner "+strconv.Quote(owner)+" is outside the zone "+strconv.Quote(z.origin))
+		return
+	}
+	if name == "" || name == "*" {
+		p.rep.Reject(n, raw, ReasonUnsupported, "policy for the zone apex or every name")
+		return
+	}
+	for _, trig := range []string{".rpz-ip", ".rpz-nsdname", ".rpz-nsip", ".rpz-client-ip"} {
+		if strings.HasSuffix(name, trig) {
+			p.rep.Reject(n, raw, ReasonUnsupported, trig[1:]+" trigger; only QNAME triggers are used")
+			return
+		}
+	}
+	base := lists.Entry{}
+	switch typ {
+	case "CNAME":
+		if len(rdata) != 1 {
+			p.rep.Reject(n, raw, ReasonSyntax, "CNAME needs one target")
+			return
+		}
+		switch t := strings.ToLower(rdata[0]); t {
+		case ".", "*.", "rpz-drop.":
+		case "rpz-passthru.":
+			base.Action = lists.Allow
+		case "rpz-tcp-only.":
+			p.rep.Reject(n, raw, ReasonUnsupported, "rpz-tcp-only action")
+			return
+		}
+	case "A", "AAAA":
+	default:
+		p.rep.Reject(n, raw, ReasonUnsupported, typ+" record")
+		return
+	}
+	if strings.HasPrefix(name, "*.") {
+		name = name[2:]
+	} else {
+		base.Exact = true
+	}
+	if strings.ContainsAny(name, `\*`) {
+		p.rep.Reject(n, raw, ReasonUnsupported, "escaped or embedded wildcard owner")
+		return
+	}
+	p.target(n, name, base)
+}
+
+// absolute returns name as an absolute lower-case name with a trailing dot.
+func (z *rpzState) absolute(name string) string {
+	name = strings.ToLower(name)
+	switch {
+	case name == "@":
+		if z.origin == "" {
+			return "."
+		}
+		return z.origin
+	case strings.HasSuffix(name, "."):
+		return name
+	case z.origin == "" || z.origin == ".":
+		return name + "."
+	}
+	return name + "." + z.origin
+}
+
+// relative returns owner without the zone origin, without a trailing dot.
+func (z *rpzState) relative(owner string) (string, bool) {
+	if z.origin == "" || z.origin == "." {
+		return strings.TrimSuffix(owner, "."), true
+	}
+	if owner == z.origin {
+		return "", true
+	}
+	if rel, ok := strings.CutSuffix(owner, "."+z.origin); ok {
+		return rel, true
+	}
+	return "", false
+}
