@@ -1,0 +1,163 @@
+package lists
+
+import (
+	_ "embed"
+	"strings"
+	"sync"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// Guard rules: the reasons a Block entry is not applied.
+const (
+	// RulePublicSuffix: the name is a public suffix (ICANN or private
+	// section of the Public Suffix List): com, co.uk, github.io, pages.dev.
+	RulePublicSuffix = "public-suffix"
+	// RulePlatform: the name is a hosting platform, link shortener or other
+	// service whose users publish content under it (sites.google.com, t.me).
+	RulePlatform = "platform"
+	// RulePopular: the name is a popular site, or its "www." name.
+	RulePopular = "popular"
+)
+
+//go:embed popular.txt
+var popularText string
+
+//go:embed platforms.txt
+var platformsText string
+
+// Guard refuses Block entries whose name is a public suffix, a hosting
+// platform or a popular site: no single feed line may take down a site that
+// millions use. It guards the name itself, not the names under it:
+// evil.github.io and phish.sites.google.com stay blockable.
+//
+// A Guard is immutable and safe for concurrent use.
+type Guard struct {
+	platforms map[string]struct{}
+	popular   map[string]struct{}
+}
+
+// defaultGuard parses the embedded lists once; the result is never mutated.
+var defaultGuard = sync.OnceValue(func() *Guard {
+	return NewGuard(ParseNameList(popularText), ParseNameList(platformsText))
+})
+
+// DefaultGuard returns the guard built from the project's embedded popular
+// and platform lists (popular.txt, platforms.txt) and the Public Suffix List
+// compiled into golang.org/x/net/publicsuffix.
+func DefaultGuard() *Guard { return defaultGuard() }
+
+// NewGuard builds a guard from lower-case names. The public-suffix rule is
+// always on.
+func NewGuard(popular, platforms []string) *Guard {
+	g := &Guard{
+		platforms: make(map[string]struct{}, len(platforms)),
+		popular:   make(map[string]struct{}, len(popular)),
+	}
+	for _, n := range platforms {
+		g.platforms[n] = struct{}{}
+	}
+	for _, n := range popular {
+		g.popular[n] = struct{}{}
+	}
+	return g
+}
+
+// With returns a copy of g that also guards the given popular names.
+func (g *Guard) With(popular ...string) *Guard {
+	n := &Guard{
+		platforms: g.platforms,
+		popular:   make(map[string]struct{}, len(g.popular)+len(popular)),
+	}
+	for k := range g.popular {
+		n.popular[k] = struct{}{}
+	}
+	for _, k := range popular {
+		n.popular[strings.ToLower(strings.TrimSuffix(k, "."))] = struct{}{}
+	}
+	return n
+}
+
+// ParseNameList reads one name a line; blank lines and "#" comments
+// (whole-line or trailing) are skipped, names are lower-cased.
+func ParseNameList(text string) []string {
+	var out []string
+	for line := range strings.Lines(text) {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		line = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(line), "."))
+		if line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// Check reports whether a Block entry for name must not be applied, and
+// by which rule. name is a normalized host name (lower case, no trailing
+// dot). Names under a guarded name are not guarded.
+func (g *Guard) Check(name string) (rule string, guarded bool) {
+	name = strings.TrimSuffix(name, ".")
+	if name == "" {
+		return RulePublicSuffix, true
+	}
+	if ps, _ := publicsuffix.PublicSuffix(name); ps == name {
+		return RulePublicSuffix, true
+	}
+	if g == nil {
+		return "", false
+	}
+	if g.isPlatform(name) {
+		return RulePlatform, true
+	}
+	if g.isPopular(name) {
+		return RulePopular, true
+	}
+	return "", false
+}
+
+// checkSites is Check without the public-suffix rule (for names that are
+// known not to be public suffixes, on the query path). It does not allocate.
+func (g *Guard) checkSites(name string) (rule string, guarded bool) {
+	if g == nil {
+		return "", false
+	}
+	if g.isPlatform(name) {
+		return RulePlatform, true
+	}
+	if g.isPopular(name) {
+		return RulePopular, true
+	}
+	return "", false
+}
+
+func (g *Guard) isPlatform(name string) bool {
+	if _, ok := g.platforms[name]; ok {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(name, "www."); ok {
+		_, ok := g.platforms[rest]
+		return ok
+	}
+	return false
+}
+
+func (g *Guard) isPopular(name string) bool {
+	if _, ok := g.popular[name]; ok {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(name, "www."); ok {
+		_, ok := g.popular[rest]
+		return ok
+	}
+	return false
+}
+
+// Len returns the number of platform and popular names guarded.
+func (g *Guard) Len() (platforms, popular int) {
+	if g == nil {
+		return 0, 0
+	}
+	return len(g.platforms), len(g.popular)
+}

@@ -1,0 +1,313 @@
+package lists
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// Set is one source's entries in compact form: the values live back to
+// back in string chunks of up to 1 MiB (the arena), and each entry costs a
+// 12-byte record besides its bytes. Both grow in fixed chunks, so building
+// a Set never copies what it already holds and leaves no garbage behind.
+// A Set is immutable once built and is shared, not copied, by the Matchers
+// compiled from it.
+type Set struct {
+	source string
+	chunks []string   // the arena
+	recs   [][]setRec // one per entry, in Add order, recChunk per slice
+	n      int        // entries
+	cats   []string   // category table; recs refer to it by index
+	chains []string   // chain table
+	extras map[uint32]setExtra
+
+	psOnce sync.Once
+	ps     []uint32 // entries whose value is a public suffix (see publicSuffixes)
+}
+
+const (
+	arenaChunkBits = 20
+	arenaChunk     = 1 << arenaChunkBits // bytes
+	recChunkBits   = 16
+	recChunk       = 1 << recChunkBits // records
+)
+
+// setRec is one entry: where its value starts (chunk<<20 | offset; it
+// ends where the next one in the same chunk starts, or at the chunk's
+// end), its line, and small table indexes.
+type setRec struct {
+	off   uint32
+	line  uint32
+	cat   uint16 // index into cats; 0 = ""
+	chain uint8  // index into chains; 0 = "", 255 = see extras
+	flags uint8  // kind (3 bits) | action | exact
+}
+
+// setExtra holds the rare per-entry fields that do not fit a record.
+type setExtra struct {
+	chain     string
+	links     []string
+	tolerance int
+}
+
+const (
+	flagKindMask = 0x07
+	flagAllow    = 0x08
+	flagExact    = 0x10
+	chainExtra   = 255
+)
+
+func (r setRec) kind() Kind     { return Kind(r.flags & flagKindMask) }
+func (r setRec) action() Action { return Action((r.flags & flagAllow) >> 3) }
+func (r setRec) exact() bool    { return r.flags&flagExact != 0 }
+
+// SetBuilder collects one source's entries. It is not safe for concurrent use.
+type SetBuilder struct {
+	source   string
+	chunks   []string // sealed arena chunks
+	buf      []byte   // the open chunk
+	recs     [][]setRec
+	n        int
+	cats     []string
+	catIdx   map[string]uint16
+	chains   []string
+	chainIdx map[string]uint8
+	extras   map[uint32]setExtra
+}
+
+// NewSetBuilder starts the Set of entries from source (a feed name,
+// "--allow", "submission:42", ...).
+func NewSetBuilder(source string) *SetBuilder {
+	return &SetBuilder{
+		source:   source,
+		cats:     []string{""},
+		catIdx:   map[string]uint16{"": 0},
+		chains:   []string{""},
+		chainIdx: map[string]uint8{"": 0},
+	}
+}
+
+// Add appends one entry. Entries arrive already normalized from parsers;
+// Add does not check them. Entries with an empty Value or unknown Kind are
+// ignored.
+func (b *SetBuilder) Add(e Entry) {
+	if e.Value == "" || e.Kind < KindDomain || e.Kind > KindLookalike {
+		return
+	}
+	if len(b.buf)+len(e.Value) > arenaChunk && len(b.buf) > 0 {
+		b.seal()
+	}
+	if len(b.chunks) >= 1<<(32-arenaChunkBits)-1 || b.n >= 1<<32-2 || len(e.Value) >= arenaChunk {
+		return // 4 GiB in one source, or a 1 MiB value, is not a list we can hold
+	}
+	idx := uint32(b.n)
+	r := setRec{off: uint32(len(b.chunks))<<arenaChunkBits | uint32(len(b.buf)), flags: uint8(e.Kind)}
+	if e.Line > 0 && e.Line <= 1<<32-1 {
+		r.line = uint32(e.Line)
+	}
+	if e.Action == Allow {
+		r.flags |= flagAllow
+	}
+	if e.Exact {
+		r.flags |= flagExact
+	}
+	if e.Category != "" {
+		c, ok := b.catIdx[e.Category]
+		if !ok && len(b.cats) < 1<<16 {
+			c = uint16(len(b.cats))
+			b.cats = append(b.cats, e.Category)
+			b.catIdx[e.Category] = c
+		}
+		r.cat = c
+	}
+	var ex setExtra
+	hasExtra := false
+	if e.Chain != "" {
+		c, ok := b.chainIdx[e.Chain]
+		if !ok && len(b.chains) < chainExtra {
+			c = uint8(len(b.chains))
+			b.chains = append(b.chains, e.Chain)
+			b.chainIdx[e.Chain] = c
+			ok = true
+		}
+		if ok {
+			r.chain = c
+		} else {
+			r.chain = chainExtra
+			ex.chain = e.Chain
+			hasExtra = true
+		}
+	}
+	if len(e.Links) > 0 {
+		ex.links = append([]string(nil), e.Links...)
+		hasExtra = true
+	}
+	if e.Tolerance != 0 {
+		ex.tolerance = e.Tolerance
+		hasExtra = true
+	}
+	if hasExtra {
+		if b.extras == nil {
+			b.extras = make(map[uint32]setExtra)
+		}
+		b.extras[idx] = ex
+	}
+	if b.buf == nil {
+		b.buf = make([]byte, 0, 4096)
+	}
+	b.buf = append(b.buf, e.Value...)
+	if b.n>>recChunkBits == len(b.recs) {
+		size := recChunk
+		if b.n == 0 {
+			size = 64 // small sets stay small; the first chunk grows by append
+		}
+		b.recs = append(b.recs, make([]setRec, 0, size))
+	}
+	last := &b.recs[len(b.recs)-1]
+	*last = append(*last, r)
+	b.n++
+}
+
+// seal closes the open arena chunk: its bytes are never written again, so
+// they can be viewed as a string and handed out as substrings.
+func (b *SetBuilder) seal() {
+	if len(b.buf) == 0 {
+		return
+	}
+	buf := b.buf
+	if cap(buf)-len(buf) > len(buf)/8 {
+		buf = append([]byte(nil), buf...) // the last chunk: give back the slack
+	}
+	b.chunks = append(b.chunks, unsafe.String(unsafe.SliceData(buf), len(buf)))
+	if len(b.buf) >= arenaChunk/2 {
+		b.buf = make([]byte, 0, arenaChunk)
+	} else {
+		b.buf = b.buf[len(b.buf):] // keep appending into the same allocation
+	}
+}
+
+// Len is the number of entries added so far.
+func (b *SetBuilder) Len() int { return b.n }
+
+// Build returns the immutable Set. The builder must not be used afterwards.
+func (b *SetBuilder) Build() *Set {
+	b.seal()
+	if n := len(b.recs); n > 0 {
+		last := b.recs[n-1]
+		if cap(last)-len(last) > len(last)/8 {
+			b.recs[n-1] = append([]setRec(nil), last...)
+		}
+	}
+	s := &Set{
+		source: b.source,
+		chunks: b.chunks,
+		recs:   b.recs,
+		n:      b.n,
+		cats:   b.cats,
+		chains: b.chains,
+		extras: b.extras,
+	}
+	*b = SetBuilder{}
+	return s
+}
+
+// Source names where the entries came from.
+func (s *Set) Source() string {
+	if s == nil {
+		return ""
+	}
+	return s.source
+}
+
+// Len is the number of entries.
+func (s *Set) Len() int {
+	if s == nil {
+		return 0
+	}
+	return s.n
+}
+
+// rec returns entry i's record.
+func (s *Set) rec(i uint32) setRec {
+	return s.recs[i>>recChunkBits][i&(recChunk-1)]
+}
+
+// value returns entry i's value, a substring of its arena chunk.
+func (s *Set) value(i uint32) string {
+	off := s.rec(i).off
+	chunk := s.chunks[off>>arenaChunkBits]
+	start := off & (arenaChunk - 1)
+	end := uint32(len(chunk))
+	if int(i)+1 < s.n {
+		if next := s.rec(i + 1).off; next>>arenaChunkBits == off>>arenaChunkBits {
+			end = next & (arenaChunk - 1)
+		}
+	}
+	return chunk[start:end]
+}
+
+// entry rebuilds entry i. Value, Category and Chain share the Set's memory;
+// Links is a copy.
+func (s *Set) entry(i uint32) Entry {
+	r := s.rec(i)
+	e := Entry{
+		Value:    s.value(i),
+		Kind:     r.kind(),
+		Action:   r.action(),
+		Exact:    r.exact(),
+		Line:     int(r.line),
+		Category: s.cats[r.cat],
+	}
+	if r.chain != chainExtra {
+		e.Chain = s.chains[r.chain]
+	}
+	if ex, ok := s.extras[i]; ok {
+		if ex.chain != "" {
+			e.Chain = ex.chain
+		}
+		if len(ex.links) > 0 {
+			e.Links = append([]string(nil), ex.links...)
+		}
+		e.Tolerance = ex.tolerance
+	}
+	return e
+}
+
+// Entries calls fn for every entry in the order they were added and stops
+// early when fn returns false.
+func (s *Set) Entries(fn func(Entry) bool) {
+	if s == nil {
+		return
+	}
+	for i := 0; i < s.n; i++ {
+		if !fn(s.entry(uint32(i))) {
+			return
+		}
+	}
+}
+
+// isPublicSuffix reports whether entry i's value (a domain) is a public
+// suffix. The answer depends only on the value and the PSL compiled into
+// the program, so it is computed once per Set, not at every Compile:
+// golang.org/x/net/publicsuffix allocates on every call.
+func (s *Set) isPublicSuffix(i uint32) bool {
+	s.psOnce.Do(func() {
+		for j := 0; j < s.n; j++ {
+			if s.rec(uint32(j)).kind() != KindDomain && s.rec(uint32(j)).kind() != KindURL {
+				continue
+			}
+			v := s.value(uint32(j))
+			if k := strings.IndexByte(v, '/'); k >= 0 {
+				v = v[:k]
+			}
+			if ps, _ := publicsuffix.PublicSuffix(v); ps == v {
+				s.ps = append(s.ps, uint32(j))
+			}
+		}
+	})
+	_, found := slices.BinarySearch(s.ps, i)
+	return found
+}
