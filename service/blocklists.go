@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/feeds/parse"
 	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/store"
@@ -23,6 +24,10 @@ import (
 type Blocklists struct {
 	Domains lists.Lists
 	Wallets wallet.Live
+	// Catalogue holds the provenance people ask about — sources, URL
+	// indicators, addresses, look-alike targets, guarded entries — with
+	// first and last seen times. Bulk domains stay in the Sets.
+	Catalogue *lists.Catalogue
 
 	log *slog.Logger
 
@@ -34,6 +39,7 @@ type Blocklists struct {
 	guard      *lists.Guard
 	report     lists.CompileReport
 	walletRep  map[string]*parse.Report
+	catalogued map[string]*lists.Set // the Set each source's catalogue rows came from
 }
 
 // NewBlocklists returns empty blocklists (nothing blocked) that never block
@@ -42,7 +48,11 @@ func NewBlocklists(allow []string, guard *lists.Guard, log *slog.Logger) *Blockl
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Blocklists{log: log, allow: allow, guard: guard}
+	cat, err := lists.NewCatalogue()
+	if err != nil { // only a schema error can fail here: a programming error
+		panic(err)
+	}
+	b := &Blocklists{log: log, allow: allow, guard: guard, Catalogue: cat, catalogued: map[string]*lists.Set{}}
 	b.Wallets.Replace(wallet.NewBuilder().Build())
 	return b
 }
@@ -79,6 +89,24 @@ func (b *Blocklists) SetAllow(allow []string) {
 	b.rebuildLocked()
 }
 
+// RecordSources writes the feeds' state into the catalogue's sources table.
+func (b *Blocklists) RecordSources(sts []feeds.Status) {
+	for _, st := range sts {
+		rejected := make(map[string]int, len(st.Rejected))
+		for r, n := range st.Rejected {
+			rejected[string(r)] = n
+		}
+		err := b.Catalogue.UpsertSource(lists.SourceInfo{
+			Name: st.Name, URL: st.URL, Format: string(st.Format), Licence: st.Licence,
+			Entries: st.Entries, Rejected: rejected,
+			LastFetch: st.LastFetch, LastChange: st.LastChange, LastError: st.LastError,
+		})
+		if err != nil {
+			b.log.Error("catalogue: source not recorded", "source", st.Name, "err", err)
+		}
+	}
+}
+
 // Report returns what the last rebuild did with every source.
 func (b *Blocklists) Report() lists.CompileReport {
 	b.mu.Lock()
@@ -111,6 +139,9 @@ func (b *Blocklists) rebuildLocked() {
 	b.Domains.Replace(m)
 	b.Wallets.Replace(ix)
 	b.report, b.walletRep = rep, wrep
+	if err := b.catalogue(sets, m, time.Now()); err != nil {
+		b.log.Error("catalogue not updated", "err", err)
+	}
 
 	guarded := 0
 	for _, n := range rep.Total.Guarded {
@@ -124,6 +155,56 @@ func (b *Blocklists) rebuildLocked() {
 	if len(rep.AllowRejected) > 0 {
 		b.log.Warn("--allow names that are not host names were ignored", "names", rep.AllowRejected)
 	}
+}
+
+// catalogue refreshes the catalogue rows of every source whose Set changed
+// and drops the rows of sources that are gone. Addresses are catalogued in
+// their canonical form so that any spelling finds them.
+func (b *Blocklists) catalogue(sets []*lists.Set, m *lists.Matcher, now time.Time) error {
+	guarded := map[string][]lists.Indicator{}
+	for _, g := range lists.GuardedIndicators(m) {
+		guarded[g.Source] = append(guarded[g.Source], g)
+	}
+	current := make(map[string]bool, len(sets))
+	for _, s := range sets {
+		src := s.Source()
+		current[src] = true
+		if b.catalogued[src] == s {
+			continue
+		}
+		rows := canonicalRows(lists.IndicatorsOf(s))
+		if _, err := b.Catalogue.ReplaceSourceIndicators(src, now, append(rows, guarded[src]...)); err != nil {
+			return err
+		}
+		b.catalogued[src] = s
+	}
+	for src := range b.catalogued {
+		if current[src] {
+			continue
+		}
+		if err := b.Catalogue.DeleteSource(src); err != nil {
+			return err
+		}
+		delete(b.catalogued, src)
+	}
+	return nil
+}
+
+// canonicalRows rewrites address rows to their canonical form and drops
+// the addresses that fail validation (they are reported elsewhere).
+func canonicalRows(rows []lists.Indicator) []lists.Indicator {
+	out := rows[:0]
+	for _, r := range rows {
+		if r.Kind == lists.KindAddress {
+			a, err := wallet.ParseHint(r.Chain, r.Value)
+			if err != nil {
+				continue
+			}
+			r.Value, r.Chain = a.Canonical, a.Network
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // buildWalletIndex validates every address entry of every set with its

@@ -19,6 +19,9 @@ type Verdict struct {
 	Listed    bool               `json:"listed"`
 	Domain    *lists.Explanation `json:"domain,omitempty"`
 	Address   *AddressVerdict    `json:"address,omitempty"`
+	// Catalogue holds the provenance rows (first and last seen) of the
+	// indicator: URL indicators, addresses, guarded entries.
+	Catalogue []lists.Indicator `json:"catalogue,omitempty"`
 }
 
 // AddressVerdict describes a wallet address and its listings.
@@ -48,6 +51,7 @@ func (b *Blocklists) Check(indicator string) (Verdict, error) {
 		ex := b.Domains.Current().Explain(hostPath)
 		v.Kind, v.Domain = "url", &ex
 		v.Listed = ex.Blocked || len(ex.URLs) > 0
+		v.Catalogue = b.rows(hostPath)
 		return v, nil
 	}
 	if a, err := wallet.Parse(s); err == nil {
@@ -56,6 +60,7 @@ func (b *Blocklists) Check(indicator string) (Verdict, error) {
 			av.Listings = r.Listings
 		}
 		v.Kind, v.Address, v.Listed = "address", av, len(av.Listings) > 0
+		v.Catalogue = b.rows(a.Canonical)
 		return v, nil
 	} else if looksLikeAddress(s) {
 		return v, err
@@ -65,7 +70,18 @@ func (b *Blocklists) Check(indicator string) (Verdict, error) {
 	}
 	ex := b.Domains.Current().Explain(s)
 	v.Kind, v.Domain, v.Listed = "domain", &ex, ex.Blocked
+	v.Catalogue = b.rows(ex.Name)
 	return v, nil
+}
+
+// rows returns the catalogue's rows for value; a catalogue error only
+// costs the provenance, never the verdict.
+func (b *Blocklists) rows(value string) []lists.Indicator {
+	rows, err := b.Catalogue.Indicators(value)
+	if err != nil {
+		b.log.Error("catalogue lookup", "value", value, "err", err)
+	}
+	return rows
 }
 
 // APIChecker adapts Check to the api.Checker interface.

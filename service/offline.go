@@ -50,6 +50,7 @@ func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Of
 	}
 	bl.SetFeeds(sets, mgr.SourceOptions())
 	off.Feeds = mgr.Status()
+	bl.RecordSources(off.Feeds)
 
 	if _, err := os.Stat(filepath.Join(cfg.Server.DataDir, store.FileName)); err != nil {
 		return off, nil // no researcher store yet: nothing published

@@ -70,9 +70,12 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	bl := NewBlocklists(srv.Allow, nil, log)
 	var mgr *feeds.Manager // the callback runs only after NewManager returned
 	mgr, err = feeds.NewManager(cfg.ResolveFeeds(), feeds.ManagerOptions{
-		DataDir:  srv.DataDir,
-		Logger:   log.With("part", "feeds"),
-		OnChange: func(sets []*lists.Set) { bl.SetFeeds(sets, mgr.SourceOptions()) },
+		DataDir: srv.DataDir,
+		Logger:  log.With("part", "feeds"),
+		OnChange: func(sets []*lists.Set) {
+			bl.SetFeeds(sets, mgr.SourceOptions())
+			bl.RecordSources(mgr.Status())
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("feeds: %w", err)
@@ -241,13 +244,20 @@ func policyOf(srv config.Server) (resolver.Policy, error) {
 	return resolver.Policy{Mode: mode, TTL: srv.BlockTTL}, nil
 }
 
+// logLoaded says in one line what the lists hold before any fetch ran.
 func logLoaded(log *slog.Logger, mgr *feeds.Manager) {
+	var withData, waiting, entries int
 	for _, st := range mgr.Status() {
-		if !st.Enabled {
-			continue
+		switch {
+		case !st.Enabled:
+		case st.Entries > 0:
+			withData++
+			entries += st.Entries
+		default:
+			waiting++
 		}
-		log.Info("feed loaded", "feed", st.Name, "entries", st.Entries, "rejected", len(st.Examples) > 0, "from_cache", st.UsingCache, "error", st.LastError)
 	}
+	log.Info("lists loaded from local files and the last good copies", "feeds_with_data", withData, "feeds_waiting_for_fetch", waiting, "entries", entries)
 }
 
 type feedStatus struct{ m *feeds.Manager }
