@@ -1,0 +1,289 @@
+package resolver
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Cache answers repeated questions from memory and keeps answers for
+// serve-stale. Entries are keyed by lower-case name, type, class and the DO
+// bit; TTLs count down on hits; positive TTLs are clamped to
+// [MinTTL, MaxTTL] and negative answers (NXDOMAIN, NODATA) are cached for
+// min(SOA TTL, SOA minimum) as RFC 2308 says, at most MaxNegTTL. The cache
+// holds at most Size entries and evicts the least recently used.
+//
+// Serve-stale (RFC 8767): when the next stage cannot answer (SERVFAIL from
+// the forwarder), an entry that expired less than StaleAge ago is answered
+// with TTL 30 and EDE 3 (Stale Answer) or 19 (Stale NXDOMAIN Answer). When
+// such an entry exists and the upstreams are slow, the stale answer goes out
+// after staleWait (the RFC's client-response timer, 1.8 s by default) while
+// the refresh goes on and updates the cache when it arrives.
+type Cache struct {
+	next      Handler
+	size      int
+	minTTL    time.Duration
+	maxTTL    time.Duration
+	maxNegTTL time.Duration
+	staleAge  time.Duration // 0: serve-stale off
+	staleWait time.Duration // answer stale after this long when a stale entry exists; 0: wait for upstreams
+	now       func() time.Time
+
+	mu   sync.Mutex
+	m    map[cacheKey]*cacheEntry
+	lru  cacheEntry // sentinel: lru.next is the most recently used
+	hits uint64
+}
+
+type cacheKey struct {
+	name          string
+	qtype, qclass uint16
+	do, cd        bool // DNSSEC OK; checking disabled (possibly bogus data must not reach CD=0 clients)
+}
+
+type cacheEntry struct {
+	key        cacheKey
+	msg        *dns.Msg // never modified after insert
+	wire       []byte   // msg packed for the fast path (nil: none); see packWire
+	qend       int      // end of the question in wire
+	ttlOffs    []uint16 // offsets of the TTLs in wire
+	targets    []string // CNAME and DNAME targets in the answer, rechecked on fast hits
+	stored     time.Time
+	expires    time.Time
+	prev, next *cacheEntry
+}
+
+// staleTTL is the TTL of stale answers (RFC 8767 section 4 recommends 30 s).
+const staleTTL = 30
+
+func newCache(next Handler, size int, minTTL, maxTTL, maxNegTTL, staleAge time.Duration) *Cache {
+	c := &Cache{next: next, size: size, minTTL: minTTL, maxTTL: maxTTL, maxNegTTL: maxNegTTL,
+		staleAge: staleAge, now: time.Now, m: make(map[cacheKey]*cacheEntry)}
+	c.lru.next, c.lru.prev = &c.lru, &c.lru
+	return c
+}
+
+// ServeDNS answers from the cache, or asks the next stage and caches its answer.
+func (c *Cache) ServeDNS(ctx context.Context, req *Request) Response {
+	key := cacheKey{name: req.Name, qtype: req.Qtype, qclass: req.Qclass, do: req.DO, cd: req.Msg.CheckingDisabled}
+	now := c.now()
+	msg, stored, fresh := c.get(key, now)
+	if msg != nil && fresh {
+		return Response{Msg: withTTLs(msg, stored, now, 0), Outcome: OutcomeCached}
+	}
+	var resp Response
+	if msg != nil && c.staleWait > 0 {
+		// RFC 8767 client-response timer: ask upstream, but answer stale if
+		// it takes longer than staleWait; a late answer still refreshes the cache.
+		done := make(chan Response, 1)
+		go func() {
+			r := c.next.ServeDNS(ctx, req)
+			if r.Outcome == OutcomeForwarded {
+				c.put(key, r.Msg, c.now())
+			}
+			done <- r
+		}()
+		timer := time.NewTimer(c.staleWait)
+		select {
+		case resp = <-done:
+			timer.Stop()
+			if resp.Outcome == OutcomeForwarded {
+				return resp
+			}
+		case <-timer.C:
+			resp = Response{Outcome: OutcomeServfail}
+		}
+	} else {
+		resp = c.next.ServeDNS(ctx, req)
+		if resp.Outcome == OutcomeForwarded {
+			c.put(key, resp.Msg, c.now())
+		}
+	}
+	if resp.Outcome == OutcomeServfail && msg != nil {
+		code := dns.ExtendedErrorCodeStaleAnswer
+		if msg.Rcode == dns.RcodeNameError {
+			code = dns.ExtendedErrorCodeStaleNXDOMAINAnswer
+		}
+		return Response{Msg: withTTLs(msg, stored, now, staleTTL), Outcome: OutcomeStale,
+			EDE: &dns.EDNS0_EDE{InfoCode: code, ExtraText: "upstreams unavailable; answer is stale"}}
+	}
+	return resp
+}
+
+// get returns the entry for key: fresh, or expired but within the stale window.
+func (c *Cache) get(key cacheKey, now time.Time) (msg *dns.Msg, stored time.Time, fresh bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[key]
+	if e == nil {
+		return nil, time.Time{}, false
+	}
+	if now.Before(e.expires) {
+		c.hits++
+		c.touch(e)
+		return e.msg, e.stored, true
+	}
+	if c.staleAge > 0 && now.Before(e.expires.Add(c.staleAge)) {
+		return e.msg, e.stored, false
+	}
+	c.remove(e)
+	return nil, time.Time{}, false
+}
+
+// getFresh returns the fresh entry for key, or nil. Entries never change
+// after insert, so the caller may read its fields without the lock.
+func (c *Cache) getFresh(key cacheKey, now time.Time) *cacheEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[key]
+	if e == nil || !now.Before(e.expires) {
+		return nil
+	}
+	c.hits++
+	c.touch(e)
+	return e
+}
+
+// put stores m if it is cacheable.
+func (c *Cache) put(key cacheKey, m *dns.Msg, now time.Time) {
+	if c.size <= 0 || m == nil || m.Truncated {
+		return
+	}
+	ttl, ok := c.ttlOf(m)
+	if !ok || ttl <= 0 {
+		return
+	}
+	// Stored copies carry clamped TTLs, so hits count down from what we keep.
+	lo, hi := uint32(c.minTTL/time.Second), uint32(ttl/time.Second)
+	if len(m.Answer) > 0 {
+		hi = uint32(c.maxTTL / time.Second)
+	}
+	stored := &dns.Msg{MsgHdr: m.MsgHdr, Question: m.Question,
+		Answer: clampRRs(m.Answer, lo, hi), Ns: clampRRs(m.Ns, lo, hi), Extra: clampRRs(m.Extra, lo, hi)}
+	e := &cacheEntry{key: key, msg: stored, stored: now, expires: now.Add(ttl)}
+	e.wire, e.qend, e.ttlOffs = packWire(stored, key)
+	for _, rr := range stored.Answer {
+		switch rr := rr.(type) {
+		case *dns.CNAME:
+			e.targets = append(e.targets, rr.Target)
+		case *dns.DNAME:
+			e.targets = append(e.targets, rr.Target)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[key]; old != nil {
+		c.remove(old)
+	}
+	for len(c.m) >= c.size {
+		c.remove(c.lru.prev)
+	}
+	c.m[key] = e
+	c.pushFront(e)
+}
+
+// ttlOf returns how long m may be cached.
+func (c *Cache) ttlOf(m *dns.Msg) (time.Duration, bool) {
+	switch {
+	case m.Rcode == dns.RcodeNameError, m.Rcode == dns.RcodeSuccess && len(m.Answer) == 0:
+		for _, rr := range m.Ns {
+			if soa, ok := rr.(*dns.SOA); ok {
+				ttl := time.Duration(min(soa.Hdr.Ttl, soa.Minttl)) * time.Second
+				return min(max(ttl, c.minTTL), c.maxNegTTL), true
+			}
+		}
+		return 0, false // RFC 2308 section 5: no SOA, no negative caching
+	case m.Rcode == dns.RcodeSuccess:
+		lowest := uint32(1<<31 - 1)
+		for _, sec := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
+			for _, rr := range sec {
+				if h := rr.Header(); h.Rrtype != dns.TypeOPT {
+					lowest = min(lowest, h.Ttl)
+				}
+			}
+		}
+		ttl := time.Duration(lowest) * time.Second
+		return min(max(ttl, c.minTTL), c.maxTTL), true
+	}
+	return 0, false
+}
+
+// withTTLs returns a copy of m for one client with TTLs counted down by the
+// time since stored, or all set to fixed when fixed > 0 (stale answers).
+func withTTLs(m *dns.Msg, stored, now time.Time, fixed uint32) *dns.Msg {
+	age := uint32(max(now.Sub(stored), 0) / time.Second)
+	out := &dns.Msg{MsgHdr: m.MsgHdr}
+	out.Question = m.Question
+	out.Answer = copyRRs(m.Answer, age, fixed)
+	out.Ns = copyRRs(m.Ns, age, fixed)
+	out.Extra = copyRRs(m.Extra, age, fixed)
+	return out
+}
+
+func copyRRs(rrs []dns.RR, age, fixed uint32) []dns.RR {
+	if len(rrs) == 0 {
+		return nil
+	}
+	out := make([]dns.RR, len(rrs))
+	for i, rr := range rrs {
+		cp := dns.Copy(rr)
+		h := cp.Header()
+		switch {
+		case fixed > 0:
+			h.Ttl = fixed
+		case h.Ttl > age:
+			h.Ttl -= age
+		default:
+			h.Ttl = 0
+		}
+		out[i] = cp
+	}
+	return out
+}
+
+// clampRRs copies rrs without OPT records, TTLs clamped to [lo, hi].
+func clampRRs(rrs []dns.RR, lo, hi uint32) []dns.RR {
+	var out []dns.RR
+	for _, rr := range rrs {
+		if rr.Header().Rrtype == dns.TypeOPT {
+			continue
+		}
+		cp := dns.Copy(rr)
+		cp.Header().Ttl = min(max(cp.Header().Ttl, lo), hi)
+		out = append(out, cp)
+	}
+	return out
+}
+
+// Len returns the number of entries.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
+}
+
+func (c *Cache) touch(e *cacheEntry) {
+	if c.lru.next == e {
+		return
+	}
+	e.prev.next, e.next.prev = e.next, e.prev
+	c.pushFront(e)
+}
+
+func (c *Cache) pushFront(e *cacheEntry) {
+	e.prev, e.next = &c.lru, c.lru.next
+	c.lru.next.prev = e
+	c.lru.next = e
+}
+
+func (c *Cache) remove(e *cacheEntry) {
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+	delete(c.m, e.key)
+}
+
+// equalFold compares two DNS names ASCII-case-insensitively.
+func equalFold(a, b string) bool { return strings.EqualFold(a, b) }

@@ -1,0 +1,181 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Forward is the last stage: it sends the query to the upstreams, the
+// fastest healthy one first (smoothed round-trip time, EWMA), failing over to
+// the next on a time-out, a network error, SERVFAIL or REFUSED. When none
+// answers within the total budget it answers SERVFAIL with EDE 22 (No
+// Reachable Authority, all timed out) or 23 (Network Error).
+type Forward struct {
+	ups          []*upstreamState
+	tryTimeout   time.Duration // one attempt
+	totalTimeout time.Duration // all attempts together
+	log          *slog.Logger
+	metrics      *metrics
+}
+
+type upstreamState struct {
+	conn *upstreamConn
+
+	mu       sync.Mutex
+	srtt     time.Duration // smoothed RTT; starts at 0 so untried upstreams are tried early
+	failures int           // consecutive failures
+	downTill time.Time     // skipped (tried last) until then
+}
+
+const (
+	ewmaWeight  = 0.3 // weight of a new sample
+	failPenalty = 2 * time.Second
+	maxBackoff  = 30 * time.Second
+	baseBackoff = time.Second
+)
+
+func (u *upstreamState) record(rtt time.Duration, err error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if err != nil {
+		u.failures++
+		u.srtt = time.Duration(float64(u.srtt)*(1-ewmaWeight) + float64(failPenalty)*ewmaWeight)
+		back := baseBackoff << min(u.failures-1, 5)
+		u.downTill = time.Now().Add(min(back, maxBackoff))
+		return
+	}
+	u.failures = 0
+	u.downTill = time.Time{}
+	if u.srtt == 0 {
+		u.srtt = rtt
+	} else {
+		u.srtt = time.Duration(float64(u.srtt)*(1-ewmaWeight) + float64(rtt)*ewmaWeight)
+	}
+}
+
+func (u *upstreamState) rank(now time.Time) (down bool, srtt time.Duration) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return now.Before(u.downTill), u.srtt
+}
+
+// order returns the upstreams in the order to try them: healthy ones by
+// smoothed RTT, then those backing off after failures (still tried, last).
+func (f *Forward) order(buf []*upstreamState) []*upstreamState {
+	type ranked struct {
+		u    *upstreamState
+		down bool
+		srtt time.Duration
+	}
+	now := time.Now()
+	rs := make([]ranked, len(f.ups))
+	for i, u := range f.ups {
+		down, srtt := u.rank(now)
+		rs[i] = ranked{u, down, srtt}
+	}
+	sort.SliceStable(rs, func(i, j int) bool {
+		if rs[i].down != rs[j].down {
+			return !rs[i].down
+		}
+		return rs[i].srtt < rs[j].srtt
+	})
+	buf = buf[:0]
+	for _, r := range rs {
+		buf = append(buf, r.u)
+	}
+	return buf
+}
+
+// ServeDNS forwards the query.
+func (f *Forward) ServeDNS(ctx context.Context, req *Request) Response {
+	switch req.Qtype {
+	case dns.TypeAXFR, dns.TypeIXFR, dns.TypeMAILA, dns.TypeMAILB:
+		return Response{Msg: reply(req, dns.RcodeNotImplemented), Outcome: OutcomeRefused,
+			EDE: &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeNotSupported, ExtraText: "zone transfers are not forwarded"}}
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.totalTimeout)
+	defer cancel()
+
+	q := new(dns.Msg)
+	q.Id = dns.Id()
+	q.RecursionDesired = true
+	q.CheckingDisabled = req.Msg.CheckingDisabled
+	q.Question = []dns.Question{{Name: req.Name, Qtype: req.Qtype, Qclass: req.Qclass}}
+	q.SetEdns0(upstreamUDPSize, req.DO)
+
+	var buf [4]*upstreamState
+	var lastErr error
+	var last *dns.Msg
+	allTimeouts := true
+	for _, u := range f.order(buf[:0]) {
+		if ctx.Err() != nil {
+			break
+		}
+		tctx, tcancel := context.WithTimeout(ctx, f.tryTimeout)
+		start := time.Now()
+		r, err := u.conn.exchange(tctx, q)
+		tcancel()
+		rtt := time.Since(start)
+		if err == nil {
+			err = checkAnswer(q, r)
+		}
+		if err == nil && (r.Rcode == dns.RcodeServerFailure || r.Rcode == dns.RcodeRefused) {
+			u.record(rtt, nil) // it answered; it is just unable to
+			last = r
+			allTimeouts = false
+			continue
+		}
+		u.record(rtt, err)
+		f.metrics.upstreamDone(u.conn.up, rtt, err)
+		if err != nil {
+			lastErr = err
+			if !isTimeout(err) {
+				allTimeouts = false
+			}
+			f.log.Debug("upstream failed", "upstream", u.conn.up.String(), "qname", req.Name, "err", err)
+			continue
+		}
+		return Response{Msg: r, Outcome: OutcomeForwarded}
+	}
+	if last != nil {
+		return Response{Msg: last, Outcome: OutcomeServfail}
+	}
+	code := dns.ExtendedErrorCodeNetworkError
+	text := "no upstream reachable"
+	if allTimeouts {
+		code = dns.ExtendedErrorCodeNoReachableAuthority
+		text = "upstreams timed out"
+	}
+	if lastErr != nil {
+		f.log.Debug("no upstream answered", "qname", req.Name, "err", lastErr)
+	}
+	return Response{Msg: reply(req, dns.RcodeServerFailure), Outcome: OutcomeServfail,
+		EDE: &dns.EDNS0_EDE{InfoCode: code, ExtraText: text}}
+}
+
+var errMismatch = errors.New("answer does not match the question")
+
+// checkAnswer rejects answers that are not replies to q (wrong question or
+// not a response): a defence against spoofing and broken middleboxes.
+func checkAnswer(q, r *dns.Msg) error {
+	if !r.Response || len(r.Question) != 1 {
+		return errMismatch
+	}
+	a, b := r.Question[0], q.Question[0]
+	if a.Qtype != b.Qtype || a.Qclass != b.Qclass || !equalFold(a.Name, b.Name) {
+		return errMismatch
+	}
+	return nil
+}
+
+func (f *Forward) close() {
+	for _, u := range f.ups {
+		u.conn.close()
+	}
+}

@@ -1,0 +1,528 @@
+package resolver
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+)
+
+// Config is everything the server needs; the zero value of each field means
+// its default (in brackets).
+type Config struct {
+	Listen    []string // host:port to serve UDP and TCP on ["127.0.0.1:5335"]; port 0 picks one
+	Upstreams []string // see ParseUpstream; at least one
+	Policy    Policy   // how blocked names are answered [nxdomain, 300s]
+
+	ACL []netip.Prefix // clients served [DefaultACL()]; others get REFUSED + EDE 18 (empty, non-nil: nobody)
+
+	CacheSize   int           // max entries [10000]; negative disables the cache
+	CacheMinTTL time.Duration // TTLs below are raised to this [0]
+	CacheMaxTTL time.Duration // TTLs above are lowered to this [24h]
+	NegativeTTL time.Duration // max time NXDOMAIN/NODATA are cached [1h]
+	StaleAge    time.Duration // serve expired entries this long while upstreams fail [24h]; negative disables
+	StaleWait   time.Duration // with an expired entry at hand, answer it stale after this long [1.8s]; negative: wait for upstreams
+
+	UpstreamTimeout time.Duration // one attempt at one upstream [1.5s]
+	ResolveTimeout  time.Duration // all attempts for one query [3s]
+	UpstreamTLS     *tls.Config   // base TLS config for tls:// upstreams (RootCAs) [system roots]
+
+	MaxUDPSize   uint16        // largest UDP answer, also advertised in our OPT [1232]
+	TCPIdle      time.Duration // idle time before a client TCP connection is closed [10s]
+	MaxInFlight  int           // queries handled at once; beyond it UDP reads wait [4096]
+	MaxTCPConns  int           // client TCP connections open at once; more are closed [1000]
+	DrainTimeout time.Duration // on shutdown, wait this long for in-flight queries [3s]
+
+	RateLimit float64 // UDP queries per second per client; 0 = unlimited
+	RateBurst int     // [max(RateLimit, 20)]
+
+	Logger   *slog.Logger          // [slog.Default()]
+	QueryLog bool                  // log every query at debug level [off]
+	Metrics  prometheus.Registerer // nil: metrics are kept but not registered
+}
+
+// Server is a blocking, caching, forwarding DNS server.
+type Server struct {
+	cfg      Config
+	chain    Handler
+	policy   atomic.Pointer[preparedPolicy]
+	cache    *Cache
+	acl      *ACL
+	limit    *RateLimit // nil when off
+	forward  *Forward
+	metrics  *metrics
+	log      *slog.Logger
+	queryLog bool
+	maxUDP   uint16
+	readBufs *bufPool
+	packBufs *bufPool
+	sem      chan struct{}
+	fast     *fastPath // nil: every query takes the chain
+
+	ready   chan struct{}
+	mu      sync.Mutex
+	addrs   []net.Addr
+	running bool
+}
+
+// New checks cfg and builds the handler chain. bl is consulted on every
+// query (swap its contents atomically to reload); zones answer before it.
+func New(cfg Config, bl Blocklist, zones ...LocalZone) (*Server, error) {
+	if bl == nil {
+		return nil, errors.New("resolver: no blocklist given")
+	}
+	cfg = withDefaults(cfg)
+	pol, err := cfg.Policy.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Upstreams) == 0 {
+		return nil, errors.New("no upstream resolvers configured; give at least one, e.g. tls://dns.quad9.net@9.9.9.9:853")
+	}
+	var ups []Upstream
+	for _, s := range cfg.Upstreams {
+		u, err := ParseUpstream(s)
+		if err != nil {
+			return nil, err
+		}
+		ups = append(ups, u)
+	}
+	for _, l := range cfg.Listen {
+		if _, _, err := net.SplitHostPort(l); err != nil {
+			return nil, fmt.Errorf("listen address %q: %w (want host:port, e.g. 127.0.0.1:5335 or [::1]:53)", l, err)
+		}
+	}
+	s := &Server{
+		cfg: cfg, log: cfg.Logger, queryLog: cfg.QueryLog, maxUDP: cfg.MaxUDPSize,
+		readBufs: newBufPool(udpReadLen), packBufs: newBufPool(packBufLen),
+		sem: make(chan struct{}, cfg.MaxInFlight), ready: make(chan struct{}),
+	}
+	s.policy.Store(prepare(pol))
+	s.chain = s.buildChain(ups, bl, zones)
+	s.fast = s.prepareFastPath(bl, zones)
+	s.metrics, err = newMetrics(cfg.Metrics, ups, s.cacheLen)
+	if err != nil {
+		return nil, err
+	}
+	s.forward.metrics = s.metrics
+	return s, nil
+}
+
+func withDefaults(c Config) Config {
+	if len(c.Listen) == 0 {
+		c.Listen = []string{"127.0.0.1:5335"}
+	}
+	if c.ACL == nil {
+		c.ACL = DefaultACL()
+	}
+	if c.CacheSize == 0 {
+		c.CacheSize = 10000
+	}
+	if c.CacheMaxTTL == 0 {
+		c.CacheMaxTTL = 24 * time.Hour
+	}
+	if c.NegativeTTL == 0 {
+		c.NegativeTTL = time.Hour
+	}
+	if c.StaleAge == 0 {
+		c.StaleAge = 24 * time.Hour
+	}
+	if c.StaleAge < 0 {
+		c.StaleAge = 0
+	}
+	if c.StaleWait == 0 {
+		c.StaleWait = 1800 * time.Millisecond
+	}
+	if c.StaleWait < 0 {
+		c.StaleWait = 0
+	}
+	if c.UpstreamTimeout == 0 {
+		c.UpstreamTimeout = 1500 * time.Millisecond
+	}
+	if c.ResolveTimeout == 0 {
+		c.ResolveTimeout = 3 * time.Second
+	}
+	if c.MaxUDPSize == 0 {
+		c.MaxUDPSize = 1232
+	}
+	c.MaxUDPSize = max(c.MaxUDPSize, 512)
+	if c.TCPIdle == 0 {
+		c.TCPIdle = 10 * time.Second
+	}
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = 4096
+	}
+	if c.MaxTCPConns <= 0 {
+		c.MaxTCPConns = 1000
+	}
+	if c.DrainTimeout == 0 {
+		c.DrainTimeout = 3 * time.Second
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = max(int(c.RateLimit), 20)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// buildChain assembles the handler chain, in query order:
+//
+//	rate limit (optional) → ACL → local zones → blocklist (query name, then
+//	CNAME targets of the answer) → cache (+ serve-stale) → upstreams
+func (s *Server) buildChain(ups []Upstream, bl Blocklist, zones []LocalZone) Handler {
+	cfg := s.cfg
+	s.forward = &Forward{tryTimeout: cfg.UpstreamTimeout, totalTimeout: cfg.ResolveTimeout, log: s.log}
+	for _, u := range ups {
+		s.forward.ups = append(s.forward.ups, &upstreamState{conn: newUpstreamConn(u, cfg.UpstreamTLS)})
+	}
+	var h Handler = s.forward
+	if cfg.CacheSize > 0 {
+		s.cache = newCache(h, cfg.CacheSize, cfg.CacheMinTTL, cfg.CacheMaxTTL, cfg.NegativeTTL, cfg.StaleAge)
+		s.cache.staleWait = cfg.StaleWait
+		h = s.cache
+	}
+	h = &Block{list: bl, policy: &s.policy, next: h}
+	if len(zones) > 0 {
+		h = &Zones{zones: zones, next: h}
+	}
+	s.acl = &ACL{allowed: cfg.ACL, next: h}
+	h = s.acl
+	if cfg.RateLimit > 0 {
+		s.limit = &RateLimit{limit: rate.Limit(cfg.RateLimit), burst: cfg.RateBurst, next: h, clients: map[netip.Addr]*rate.Limiter{}}
+		h = s.limit
+	}
+	return h
+}
+
+func (s *Server) cacheLen() int {
+	if s.cache == nil {
+		return 0
+	}
+	return s.cache.Len()
+}
+
+// SetPolicy swaps the block policy; queries in flight finish with the old
+// one, the next query sees the new one.
+func (s *Server) SetPolicy(p Policy) error {
+	p, err := p.withDefaults()
+	if err != nil {
+		return err
+	}
+	s.policy.Store(prepare(p))
+	return nil
+}
+
+// Policy returns the block policy in force.
+func (s *Server) Policy() Policy { return s.policy.Load().Policy }
+
+// Ready is closed once Run has bound its sockets (or failed to).
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Addrs returns the bound addresses (UDP and TCP for each listen address)
+// once Ready is closed; nil before.
+func (s *Server) Addrs() []net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]net.Addr(nil), s.addrs...)
+}
+
+// Run serves until ctx is cancelled, then stops reading new queries, waits
+// up to DrainTimeout for queries in flight to be answered, and returns nil.
+// It returns an error when a socket cannot be bound. Run may be called once.
+func (s *Server) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return errors.New("resolver: Run called twice")
+	}
+	s.running = true
+	s.mu.Unlock()
+
+	udps, tcps, err := s.bind()
+	s.mu.Lock()
+	for _, c := range udps {
+		s.addrs = append(s.addrs, c.LocalAddr())
+	}
+	for _, l := range tcps {
+		s.addrs = append(s.addrs, l.Addr())
+	}
+	s.mu.Unlock()
+	close(s.ready)
+	if err != nil {
+		return err
+	}
+	s.log.Info("dns server listening", "addrs", fmt.Sprint(s.Addrs()), "policy", s.Policy().Mode.String())
+
+	// Queries get a context that outlives ctx by the drain time.
+	qctx, cancelQueries := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelQueries()
+
+	var inflight sync.WaitGroup
+	var loops sync.WaitGroup
+	var stopping atomic.Bool
+	conns := &connSet{m: map[net.Conn]struct{}{}, max: s.cfg.MaxTCPConns}
+	for _, c := range udps {
+		loops.Go(func() { s.serveUDP(qctx, c, &inflight, &stopping) })
+	}
+	for _, l := range tcps {
+		loops.Go(func() { s.acceptTCP(qctx, l, &inflight, &stopping, conns) })
+	}
+
+	<-ctx.Done()
+	stopping.Store(true)
+	now := time.Now()
+	for _, c := range udps {
+		c.SetReadDeadline(now) // stop reading; keep the socket to answer what is in flight
+	}
+	for _, l := range tcps {
+		l.Close()
+	}
+	conns.stopReading()
+	loops.Wait()
+
+	done := make(chan struct{})
+	go func() { inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(s.cfg.DrainTimeout):
+		s.log.Warn("shutdown: gave up waiting for queries in flight", "after", s.cfg.DrainTimeout)
+	}
+	cancelQueries()
+	for _, c := range udps {
+		c.Close()
+	}
+	conns.closeAll()
+	s.forward.close()
+	s.log.Info("dns server stopped")
+	return nil
+}
+
+// bind opens a UDP socket and a TCP listener on each listen address. With
+// port 0 the UDP socket takes the port the kernel gave the TCP listener
+// (TCP first: outgoing TCP connections crowd the ephemeral ports, UDP
+// sockets rarely do).
+func (s *Server) bind() (udps []*net.UDPConn, tcps []net.Listener, err error) {
+	fail := func(e error) ([]*net.UDPConn, []net.Listener, error) {
+		for _, c := range udps {
+			c.Close()
+		}
+		for _, l := range tcps {
+			l.Close()
+		}
+		return nil, nil, e
+	}
+	for _, addr := range s.cfg.Listen {
+		host, port, _ := net.SplitHostPort(addr)
+		var lastErr error
+		for attempt := 0; attempt < 20; attempt++ {
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fail(fmt.Errorf("listening on tcp %s: %w", addr, err))
+			}
+			uaddr := addr
+			if port == "0" {
+				uaddr = net.JoinHostPort(host, fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
+			}
+			pc, err := net.ListenPacket("udp", uaddr)
+			if err != nil {
+				l.Close()
+				lastErr = fmt.Errorf("listening on udp %s: %w", uaddr, err)
+				if port == "0" {
+					continue // the kernel's TCP port is taken for UDP: pick another
+				}
+				return fail(lastErr)
+			}
+			udps, tcps, lastErr = append(udps, pc.(*net.UDPConn)), append(tcps, l), nil
+			break
+		}
+		if lastErr != nil {
+			return fail(lastErr)
+		}
+	}
+	return udps, tcps, nil
+}
+
+func (s *Server) serveUDP(ctx context.Context, c *net.UDPConn, inflight *sync.WaitGroup, stopping *atomic.Bool) {
+	out := s.packBufs.get() // for answers written on this loop
+	defer s.packBufs.put(out)
+	for {
+		buf := s.readBufs.get()
+		n, from, err := c.ReadFromUDPAddrPort(*buf)
+		if err != nil {
+			s.readBufs.put(buf)
+			if stopping.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.log.Debug("udp read", "err", err)
+			time.Sleep(time.Millisecond) // e.g. ICMP errors surfacing as read errors: do not spin
+			continue
+		}
+		// Block answers are cheap and need no I/O: answer them on the read
+		// loop. Everything else gets a goroutine (bounded by MaxInFlight).
+		if s.fast != nil {
+			if ans, ok := s.fast.answer((*buf)[:n], from.Addr(), false, *out); ok {
+				if ans != nil {
+					c.WriteToUDPAddrPort(ans, from)
+				}
+				s.readBufs.put(buf)
+				continue
+			}
+		}
+		s.sem <- struct{}{}
+		inflight.Add(1)
+		go func() {
+			defer func() { <-s.sem; inflight.Done(); s.readBufs.put(buf) }()
+			out := s.packBufs.get()
+			defer s.packBufs.put(out)
+			if ans := s.handleMsg(ctx, (*buf)[:n], from.Addr(), false, *out); ans != nil {
+				c.WriteToUDPAddrPort(ans, from)
+			}
+		}()
+	}
+}
+
+func (s *Server) acceptTCP(ctx context.Context, l net.Listener, inflight *sync.WaitGroup, stopping *atomic.Bool, conns *connSet) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if stopping.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.log.Debug("tcp accept", "err", err)
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if ok, closing := conns.add(c); !ok {
+			c.Close()
+			if closing {
+				return
+			}
+			s.log.Debug("tcp: too many connections; closed a new one", "max", s.cfg.MaxTCPConns)
+			continue
+		}
+		inflight.Add(1)
+		go func() {
+			defer inflight.Done()
+			defer conns.remove(c)
+			s.serveTCPConn(ctx, c, stopping)
+		}()
+	}
+}
+
+// maxTCPPipeline bounds the queries one TCP connection has in flight (RFC 7766 pipelining).
+const maxTCPPipeline = 16
+
+// serveTCPConn reads length-prefixed queries (RFC 7766) and answers each as
+// soon as it is ready, possibly out of order. It returns after the idle time,
+// when the client closes, or on shutdown once its answers are written.
+func (s *Server) serveTCPConn(ctx context.Context, c net.Conn, stopping *atomic.Bool) {
+	defer c.Close()
+	var wmu sync.Mutex
+	var pending sync.WaitGroup
+	pipe := make(chan struct{}, maxTCPPipeline)
+	defer pending.Wait()
+	var lenBuf [2]byte
+	client := netip.Addr{}
+	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		client = ta.AddrPort().Addr()
+	}
+	for !stopping.Load() {
+		c.SetReadDeadline(time.Now().Add(s.cfg.TCPIdle))
+		if _, err := io.ReadFull(c, lenBuf[:]); err != nil {
+			return
+		}
+		n := int(binary.BigEndian.Uint16(lenBuf[:]))
+		if n < headerLen {
+			return
+		}
+		q := make([]byte, n)
+		if _, err := io.ReadFull(c, q); err != nil {
+			return
+		}
+		pipe <- struct{}{}
+		pending.Go(func() {
+			defer func() { <-pipe }()
+			out := s.packBufs.get()
+			defer s.packBufs.put(out)
+			ans := s.handle(ctx, q, client, true, (*out)[2:])
+			if ans == nil {
+				return
+			}
+			frame := (*out)[:0]
+			if &ans[0] != &(*out)[2] { // packed into a new, larger buffer
+				frame = make([]byte, 0, len(ans)+2)
+			}
+			frame = binary.BigEndian.AppendUint16(frame, uint16(len(ans)))
+			if &ans[0] != &(*out)[2] {
+				frame = append(frame, ans...)
+			} else {
+				frame = frame[:len(ans)+2]
+			}
+			wmu.Lock()
+			defer wmu.Unlock()
+			c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			c.Write(frame)
+		})
+	}
+}
+
+// connSet tracks open client TCP connections for shutdown.
+type connSet struct {
+	mu     sync.Mutex
+	m      map[net.Conn]struct{}
+	max    int
+	closed bool
+}
+
+// add registers c; ok is false when c must be closed: at the limit, or
+// (closing) because the server is shutting down.
+func (cs *connSet) add(c net.Conn) (ok, closing bool) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.closed {
+		return false, true
+	}
+	if len(cs.m) >= cs.max {
+		return false, false
+	}
+	cs.m[c] = struct{}{}
+	return true, false
+}
+
+func (cs *connSet) remove(c net.Conn) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	delete(cs.m, c)
+}
+
+// stopReading makes every connection's pending read return now; answers in
+// flight are still written.
+func (cs *connSet) stopReading() {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.closed = true
+	for c := range cs.m {
+		c.SetReadDeadline(time.Now())
+	}
+}
+
+func (cs *connSet) closeAll() {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for c := range cs.m {
+		c.Close()
+	}
+}
