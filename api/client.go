@@ -121,6 +121,12 @@ func (c *Client) Submit(ctx context.Context, req SubmitRequest) (SubmitResponse,
 }
 
 // Submissions lists submissions in state ("" for all).
+// Check asks the server what it knows about one indicator (GET
+// /v1/check/{indicator}); out receives the server's verdict.
+func (c *Client) Check(ctx context.Context, indicator string, out any) error {
+	return c.do(ctx, http.MethodGet, "/v1/check/"+url.PathEscape(indicator), nil, out)
+}
+
 func (c *Client) Submissions(ctx context.Context, state string) ([]store.Submission, error) {
 	var out SubmissionsResponse
 	err := c.do(ctx, http.MethodGet, "/v1/submissions?state="+url.QueryEscape(state), nil, &out)

@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scamblock/scamblock/api"
 	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/service"
 )
@@ -50,10 +53,14 @@ func check(c *cli.Context) error {
 			fmt.Fprintln(c.App.ErrWriter, "note:", n)
 		}
 	}
+	verdict := off.Lists.Check
+	if off.StoreInUse {
+		verdict = askServer(c, cfg.Server.HTTPListen, verdict)
+	}
 	listed, bad := false, []string{}
 	enc := json.NewEncoder(out)
 	for _, arg := range args {
-		v, err := off.Lists.Check(arg)
+		v, err := verdict(arg)
 		if err != nil {
 			bad = append(bad, err.Error())
 			if c.Bool("json") {
@@ -77,6 +84,28 @@ func check(c *cli.Context) error {
 		return cli.Exit("", exitListed)
 	}
 	return nil
+}
+
+// askServer returns a verdict function that asks the running server, whose
+// view includes the published submissions, and falls back to the offline
+// lists when it does not answer.
+func askServer(c *cli.Context, httpListen string, offline func(string) (service.Verdict, error)) func(string) (service.Verdict, error) {
+	if httpListen == "" {
+		return offline
+	}
+	client := &api.Client{Server: "http://" + httpListen, HTTP: &http.Client{Timeout: 3 * time.Second}}
+	return func(indicator string) (service.Verdict, error) {
+		var v service.Verdict
+		err := client.Check(c.Context, indicator, &v)
+		if err == nil {
+			return v, nil
+		}
+		if api.StatusOf(err) == http.StatusBadRequest {
+			return offline(indicator) // the offline check words the input error
+		}
+		fmt.Fprintf(c.App.ErrWriter, "note: the running server at %s did not answer (%v); checking offline\n", httpListen, err)
+		return offline(indicator)
+	}
 }
 
 func printVerdict(w io.Writer, v service.Verdict) {

@@ -23,6 +23,9 @@ type Offline struct {
 	// Notes say what could not be loaded and why (e.g. a feed never
 	// fetched yet, the store held by a running server).
 	Notes []string
+	// StoreInUse is true when a running server holds the researcher
+	// store: its published submissions are then only known to it.
+	StoreInUse bool
 }
 
 // LoadOffline loads cfg's lists without fetching anything.
@@ -58,6 +61,7 @@ func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Of
 	db, err := store.Open(cfg.Server.DataDir, store.Options{})
 	switch {
 	case errors.Is(err, store.ErrInUse):
+		off.StoreInUse = true
 		off.Notes = append(off.Notes, "published submissions are not included: "+err.Error())
 	case err != nil:
 		return nil, fmt.Errorf("open the researcher store: %w", err)
