@@ -52,4 +52,3 @@ func positionalArgs(c *cli.Context) ([]string, error) {
 	}
 	return pos, nil
 }
-
