@@ -17,6 +17,7 @@ import (
 	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/store"
+	"github.com/scamblock/scamblock/wallet"
 )
 
 // upstream is a small real authoritative server on loopback: every name has
@@ -207,6 +208,38 @@ func TestDigSeesBlockWithEDE(t *testing.T) {
 	}
 }
 
+// TestKdigOverTCP uses Knot's kdig, a second real client, over TCP: without
+// EDNS it gets the block without EDE, with +edns the EDE text.
+func TestKdigOverTCP(t *testing.T) {
+	kdig, err := exec.LookPath("kdig")
+	if err != nil {
+		t.Skip("kdig is not installed (apt-get install knot-dnsutils); .ci/run installs it")
+	}
+	feed := filepath.Join(t.TempDir(), "list.txt")
+	if err := os.WriteFile(feed, []byte("scam-exchange.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Feeds = []feeds.Feed{{Name: "mine", URL: feed, Enabled: true}}
+	s := startService(t, cfg)
+	host, port, _ := net.SplitHostPort(s.dns)
+	for _, tc := range []struct {
+		flag string
+		ede  bool
+	}{{"+noedns", false}, {"+edns", true}} {
+		out, err := exec.Command(kdig, "@"+host, "-p", port, "+tcp", tc.flag, "+timeout=3", "www.scam-exchange.com", "A").CombinedOutput()
+		if err != nil {
+			t.Fatalf("kdig %s: %v\n%s", tc.flag, err, out)
+		}
+		if !strings.Contains(string(out), "status: NXDOMAIN") {
+			t.Errorf("kdig %s: no NXDOMAIN:\n%s", tc.flag, out)
+		}
+		if got := strings.Contains(string(out), "EDE: 15 (Blocked): 'listed: scam-exchange.com (mine)'"); got != tc.ede {
+			t.Errorf("kdig %s: EDE present = %v, want %v:\n%s", tc.flag, got, tc.ede, out)
+		}
+	}
+}
+
 func TestSighupReloadsFeedFile(t *testing.T) {
 	feed := filepath.Join(t.TempDir(), "list.txt")
 	if err := os.WriteFile(feed, []byte("first-scam.com\n"), 0o600); err != nil {
@@ -368,4 +401,48 @@ func errString(err error, r *dns.Msg) string {
 		return err.Error()
 	}
 	return dns.RcodeToString[r.Rcode]
+}
+
+// TestHashBLZoneOnTheDNSListener: --hashbl-zone answers wallet and domain
+// lookups on the same listener that resolves, as mail filters query it.
+func TestHashBLZoneOnTheDNSListener(t *testing.T) {
+	ofac := sharedFeed(t, "ofac-sanctioned-addresses-0xb10c/sanctioned_addresses_ETH.txt")
+	cfg := config.Default()
+	cfg.Server.HashBLZone = "hashbl.scamblock.test"
+	cfg.Feeds = []feeds.Feed{{Name: "ofac-eth", URL: ofac, Enabled: true}, {Name: "metamask", URL: sharedFeed(t, "metamask-eth-phishing-detect/hosts.txt"), Enabled: true}}
+	s := startService(t, cfg)
+
+	const listed = "0x8589427373D6D84E98730D7795D8f6f8731FDA16" // OFAC ETH list, line 89
+	tests := []struct {
+		name  string
+		label string
+		rcode int
+	}{
+		{"sha1 of the address as written", wallet.Label(wallet.HashSHA1, listed), dns.RcodeSuccess},
+		{"sha1 of the lower-cased address", wallet.Label(wallet.HashSHA1, strings.ToLower(listed)), dns.RcodeSuccess},
+		{"md5", wallet.Label(wallet.HashMD5, strings.ToLower(listed)), dns.RcodeSuccess},
+		{"sha256 base32", wallet.Label(wallet.HashSHA256, strings.ToLower(listed)), dns.RcodeSuccess},
+		{"the address itself", strings.ToLower(listed), dns.RcodeSuccess},
+		{"listed domain", "yearnson.finance", dns.RcodeSuccess},
+		{"unlisted address", wallet.Label(wallet.HashSHA1, "0x0000000000000000000000000000000000000001"), dns.RcodeNameError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := query(t, s.dns, tt.label+".hashbl.scamblock.test", dns.TypeA, "udp", true)
+			if r.Rcode != tt.rcode {
+				t.Fatalf("rcode %s, want %s\n%v", dns.RcodeToString[r.Rcode], dns.RcodeToString[tt.rcode], r)
+			}
+			if tt.rcode != dns.RcodeSuccess {
+				return
+			}
+			a, ok := r.Answer[0].(*dns.A)
+			if !ok || !a.A.IsLoopback() {
+				t.Fatalf("want an A record in 127/8, got %v", r.Answer)
+			}
+		})
+	}
+	txt := query(t, s.dns, strings.ToLower(listed)+".hashbl.scamblock.test", dns.TypeTXT, "tcp", true)
+	if len(txt.Answer) == 0 || !strings.Contains(txt.Answer[0].String(), "ofac-eth") {
+		t.Fatalf("TXT should name the source: %v", txt.Answer)
+	}
 }
