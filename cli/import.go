@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/feeds/parse"
 	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/service"
@@ -53,7 +56,7 @@ func importFeed(c *cli.Context) error {
 		Category:      c.String("category"),
 		Chain:         c.String("chain"),
 	}
-	res, err := service.Import(c.Context, args[0], format, opts)
+	res, err := service.Import(c.Context, args[0], format, opts, progressLine(c.App.ErrWriter, args[0]))
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -119,4 +122,32 @@ func sortedKeys(m map[string]int) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// progressLine shows how far a parse got on one terminal line, at most ten
+// times a second; it returns nil (no display) when w is not a terminal.
+func progressLine(w io.Writer, what string) feeds.Progress {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	var last time.Time
+	return func(parsed, total int64) {
+		done := total > 0 && parsed >= total
+		if !done && time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		if total > 0 {
+			fmt.Fprintf(w, "\rparsing %s: %3d%% (%.1f of %.1f MB)", what, parsed*100/total, float64(parsed)/1e6, float64(total)/1e6)
+		} else {
+			fmt.Fprintf(w, "\rparsing %s: %.1f MB", what, float64(parsed)/1e6)
+		}
+		if done {
+			fmt.Fprintln(w)
+		}
+	}
 }

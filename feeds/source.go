@@ -19,12 +19,35 @@ const detectBytes = 8 << 10
 // An empty f.Format is detected from the feed's URL and the first bytes of
 // the body.
 func parseFile(ctx context.Context, f Feed, path string) (*lists.Set, parse.Report, parse.Format, error) {
+	return parseFileProgress(ctx, f, path, 0, nil)
+}
+
+func parseFileProgress(ctx context.Context, f Feed, path string, size int64, progress Progress) (*lists.Set, parse.Report, parse.Format, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, parse.Report{}, "", err
 	}
 	defer fh.Close()
-	return parseReader(ctx, f, fh)
+	var r io.Reader = fh
+	if progress != nil {
+		r = &progressReader{r: fh, total: size, report: progress}
+	}
+	return parseReader(ctx, f, r)
+}
+
+// progressReader reports the bytes read so far to a Progress.
+type progressReader struct {
+	r      io.Reader
+	read   int64
+	total  int64
+	report Progress
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.read += int64(n)
+	p.report(p.read, p.total)
+	return n, err
 }
 
 func parseReader(ctx context.Context, f Feed, r io.Reader) (*lists.Set, parse.Report, parse.Format, error) {
@@ -92,6 +115,15 @@ func Import(ctx context.Context, src string, format parse.Format, opts parse.Opt
 // ImportWith is Import with a given Fetcher and the feed's own settings
 // (name, size limit).
 func ImportWith(ctx context.Context, fetcher *Fetcher, f Feed) (Result, error) {
+	return ImportWithProgress(ctx, fetcher, f, nil)
+}
+
+// Progress is told how many bytes of a body have been parsed, of total.
+type Progress func(parsed, total int64)
+
+// ImportWithProgress is ImportWith that reports parse progress (when
+// progress is not nil) as the body is read, for a terminal display.
+func ImportWithProgress(ctx context.Context, fetcher *Fetcher, f Feed, progress Progress) (Result, error) {
 	if err := f.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -101,7 +133,7 @@ func ImportWith(ctx context.Context, fetcher *Fetcher, f Feed) (Result, error) {
 		return Result{}, fmt.Errorf("import %s: %w", f.URL, err)
 	}
 	defer resp.Remove()
-	set, rep, format, err := parseFile(ctx, f, resp.Path)
+	set, rep, format, err := parseFileProgress(ctx, f, resp.Path, resp.Size, progress)
 	res := Result{Source: f.URL, Format: format, Report: rep, Size: resp.Size, SHA256: resp.SHA256, Set: set}
 	if err != nil {
 		return res, fmt.Errorf("import %s: %w", f.URL, err)
