@@ -48,6 +48,9 @@ func serve(c *cli.Context) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
+	if err := service.Validate(cfg); err != nil {
+		return usageError("%v", err)
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+// run runs the real app as main does: stdout, stderr and the exit code.
+func run(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	app := App()
+	app.Writer, app.ErrWriter = &out, &errOut
+	err := app.Run(append([]string{"scamblock"}, args...))
+	code := 0
+	if err != nil {
+		code = exitUsage
+		var ec cli.ExitCoder
+		if errors.As(err, &ec) {
+			code = ec.ExitCode()
+		}
+		errOut.WriteString(err.Error())
+	}
+	return out.String(), errOut.String(), code
+}
+
+func sharedFile(t *testing.T, rel string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "shared", "data", "feeds", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared feed data not found at %s: %v", p, err)
+	}
+	return p
+}
+
+func TestCheckExitStatus(t *testing.T) {
+	feed := filepath.Join(t.TempDir(), "list.txt")
+	if err := os.WriteFile(feed, []byte("evil-exchange.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"check", "--data-dir", t.TempDir(), "--no-default-feeds", "--feed", "mine=" + feed}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"nothing listed is 0", []string{"example.org"}, exitOK, "example.org: not blocked"},
+		{"a listed subdomain is 1", []string{"app.evil-exchange.com"}, exitListed, "decided by: block evil-exchange.com by mine (line 1)"},
+		{"any listed among several is 1", []string{"example.org", "evil-exchange.com"}, exitListed, "evil-exchange.com: BLOCKED"},
+		{"flags after arguments work", []string{"evil-exchange.com", "--json"}, exitListed, `"listed":true`},
+		{"bad input is 2", []string{"not a name"}, exitUsage, ""},
+		{"no argument is 2", nil, exitUsage, ""},
+		{"--allow wins", []string{"evil-exchange.com", "--allow", "evil-exchange.com"}, exitOK, "allowed: --allow evil-exchange.com covers it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := run(t, append(base, tt.args...)...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out, errOut)
+			}
+			if !strings.Contains(out, tt.out) {
+				t.Fatalf("stdout lacks %q:\n%s", tt.out, out)
+			}
+			if tt.code == exitUsage && !strings.Contains(errOut, "e.g.") && !strings.Contains(errOut, "not a domain") {
+				t.Fatalf("a usage error should say how to fix it: %q", errOut)
+			}
+		})
+	}
+}
+
+func TestCheckAddressAndGuard(t *testing.T) {
+	args := []string{"check", "--data-dir", t.TempDir(), "--no-default-feeds",
+		"--feed", "ofac-eth=" + sharedFile(t, "ofac-sanctioned-addresses-0xb10c/sanctioned_addresses_ETH.txt"),
+		"--feed", "decripto=" + sharedFile(t, "decripto-crypto-scam-blacklist/domini_scam.txt"),
+		"--json", "0x8589427373d6d84e98730d7795d8f6f8731fda16", "coinbase.com"}
+	out, errOut, code := run(t, args...)
+	if code != exitListed {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	var addr, guarded struct {
+		Kind    string `json:"kind"`
+		Listed  bool   `json:"listed"`
+		Address *struct {
+			Listings []struct{ Source, Category string }
+		} `json:"address"`
+		Domain *struct {
+			Listings []struct{ Status string }
+		} `json:"domain"`
+	}
+	if err := dec.Decode(&addr); err != nil {
+		t.Fatal(err)
+	}
+	if err := dec.Decode(&guarded); err != nil {
+		t.Fatal(err)
+	}
+	if !addr.Listed || addr.Address == nil || addr.Address.Listings[0].Source != "ofac-eth" || addr.Address.Listings[0].Category != "sanctioned" {
+		t.Fatalf("sanctioned address verdict: %+v", addr)
+	}
+	if guarded.Listed || guarded.Domain == nil || guarded.Domain.Listings[0].Status != "guarded:popular" {
+		t.Fatalf("coinbase.com should be listed by decripto but guarded: %+v", guarded)
+	}
+}
+
+func TestImportReportsRejectsWithLines(t *testing.T) {
+	out, errOut, code := run(t, "import", sharedFile(t, "decripto-crypto-scam-blacklist/domini_scam.txt"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"23639 accepted, 264 rejected",
+		`line 10: "03116ff46f0426b90c22c30cad7d244c.html": unknown-tld`,
+		"guarded (popular)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, errOut, code := run(t, "import", "x.txt", "--format", "nonsense"); code != exitUsage || !strings.Contains(errOut, "--format") {
+		t.Fatalf("bad --format: exit %d, %q", code, errOut)
+	}
+}
+
+func TestFeedsTableListsLocalFeeds(t *testing.T) {
+	out, errOut, code := run(t, "feeds", "--data-dir", t.TempDir(), "--no-default-feeds",
+		"--feed", "metamask-hosts="+sharedFile(t, "metamask-eth-phishing-detect/hosts.txt"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "NAME") || !regexpLine(out, "metamask-hosts", "hosts", "1071") {
+		t.Fatalf("feeds table:\n%s", out)
+	}
+}
+
+func regexpLine(out string, fields ...string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		all := true
+		for _, f := range fields {
+			all = all && strings.Contains(line, f)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+func TestServeRejectsBadFlagsClearly(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--block-mode", "sinkhole", "--no-default-feeds", "--data-dir", t.TempDir()}, "nxdomain"},
+		{[]string{"serve", "--upstream", "8.8.8.8", "--no-default-feeds", "--data-dir", t.TempDir()}, "udp://"},
+		{[]string{"serve", "extra-arg"}, "--feed PATH"},
+		{[]string{"serve", "--log-level", "loud"}, "debug, info, warn or error"},
+	}
+	for _, tt := range tests {
+		_, errOut, code := run(t, tt.args...)
+		if code != exitUsage || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q should mention %q", tt.args, code, errOut, tt.want)
+		}
+	}
+}
