@@ -41,7 +41,9 @@ func TestCheckAsksTheRunningServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan service.Ready, 1)
 	done := make(chan error, 1)
-	go func() { done <- service.Run(ctx, cfg, service.Options{Logger: slog.New(slog.DiscardHandler), OnReady: func(r service.Ready) { ready <- r }}) }()
+	go func() {
+		done <- service.Run(ctx, cfg, service.Options{Logger: slog.New(slog.DiscardHandler), OnReady: func(r service.Ready) { ready <- r }})
+	}()
 	t.Cleanup(func() { cancel(); <-done })
 	var httpAddr string
 	select {
