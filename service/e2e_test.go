@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -141,6 +143,7 @@ func TestServeBlocksRealFeedsEndToEnd(t *testing.T) {
 	}
 	cfg.Server.Allow = []string{"allowed-by-user.example.com"}
 	s := startService(t, cfg)
+	t.Cleanup(func() { checkMetrics(t, s.http) })
 
 	for _, proto := range []string{"udp", "tcp"} {
 		t.Run(proto, func(t *testing.T) {
@@ -444,5 +447,27 @@ func TestHashBLZoneOnTheDNSListener(t *testing.T) {
 	txt := query(t, s.dns, strings.ToLower(listed)+".hashbl.scamblock.test", dns.TypeTXT, "tcp", true)
 	if len(txt.Answer) == 0 || !strings.Contains(txt.Answer[0].String(), "ofac-eth") {
 		t.Fatalf("TXT should name the source: %v", txt.Answer)
+	}
+}
+
+// checkMetrics reads /metrics after the queries of a test ran.
+func checkMetrics(t *testing.T, base string) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`scamblock_feed_entries{feed="metamask"} 1071`,
+		`scamblock_dns_queries_total{outcome="blocked",qtype="A"}`,
+		"scamblock_lists_names ",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(string(body), "yearnson") {
+		t.Error("/metrics must never carry query names")
 	}
 }

@@ -98,7 +98,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	logLoaded(log, mgr)
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newListsCollector(mgr, bl))
 
 	var zones []resolver.LocalZone
 	if srv.HashBLZone != "" {

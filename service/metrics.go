@@ -1,0 +1,59 @@
+package service
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/scamblock/scamblock/feeds"
+)
+
+// listsCollector exports the state of the feeds and the compiled lists at
+// scrape time. Labels are feed names from the configuration: bounded.
+type listsCollector struct {
+	mgr *feeds.Manager
+	bl  *Blocklists
+
+	entries, rejected, lastGood, usingCache, names, addresses *prometheus.Desc
+}
+
+func newListsCollector(mgr *feeds.Manager, bl *Blocklists) *listsCollector {
+	feed := []string{"feed"}
+	return &listsCollector{
+		mgr: mgr, bl: bl,
+		entries:    prometheus.NewDesc("scamblock_feed_entries", "Entries in the feed copy in use.", feed, nil),
+		rejected:   prometheus.NewDesc("scamblock_feed_rejected_lines", "Lines of the feed copy in use that were rejected.", feed, nil),
+		lastGood:   prometheus.NewDesc("scamblock_feed_last_good_timestamp_seconds", "When the feed was last fetched successfully.", feed, nil),
+		usingCache: prometheus.NewDesc("scamblock_feed_stale", "1 when the last refresh of the feed failed or was refused and an older copy is in use.", feed, nil),
+		names:      prometheus.NewDesc("scamblock_lists_names", "Distinct names in the compiled matcher.", nil, nil),
+		addresses:  prometheus.NewDesc("scamblock_lists_addresses", "Distinct valid wallet addresses listed.", nil, nil),
+	}
+}
+
+func (c *listsCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.entries, c.rejected, c.lastGood, c.usingCache, c.names, c.addresses} {
+		ch <- d
+	}
+}
+
+func (c *listsCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range c.mgr.Status() {
+		if !st.Enabled {
+			continue
+		}
+		rejected := 0
+		for _, n := range st.Rejected {
+			rejected += n
+		}
+		stale := 0.0
+		if st.UsingCache && st.LastError != "" {
+			stale = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.entries, prometheus.GaugeValue, float64(st.Entries), st.Name)
+		ch <- prometheus.MustNewConstMetric(c.rejected, prometheus.GaugeValue, float64(rejected), st.Name)
+		ch <- prometheus.MustNewConstMetric(c.usingCache, prometheus.GaugeValue, stale, st.Name)
+		if !st.LastGood.IsZero() {
+			ch <- prometheus.MustNewConstMetric(c.lastGood, prometheus.GaugeValue, float64(st.LastGood.Unix()), st.Name)
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(c.names, prometheus.GaugeValue, float64(c.bl.Domains.Current().Len()))
+	ch <- prometheus.MustNewConstMetric(c.addresses, prometheus.GaugeValue, float64(c.bl.Wallets.Load().Len()))
+}
