@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -54,14 +56,34 @@ func printFeeds(w io.Writer, sts []feeds.Status) {
 		if !st.Enabled {
 			name += " (disabled)"
 		}
-		rejected := 0
-		for _, n := range st.Rejected {
-			rejected += n
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", name, orDash(string(st.Format)), st.Entries, rejected,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", name, orDash(string(st.Format)), st.Entries, rejectedByReason(st),
 			when(cmp.Or(st.LastFetch, st.LastGood)), when(st.LastChange), when(st.NextFetch), orDash(st.LastError))
 	}
 	tw.Flush()
+	for _, st := range sts {
+		for _, ex := range st.Examples {
+			fmt.Fprintf(w, "%s: rejected %s: %s %q", st.Name, ex.Reason, ex.Where, ex.Input)
+			if ex.Detail != "" {
+				fmt.Fprintf(w, " (%s)", ex.Detail)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// rejectedByReason writes "264 (unknown-tld 264)" or "-".
+func rejectedByReason(st feeds.Status) string {
+	if len(st.Rejected) == 0 {
+		return "-"
+	}
+	reasons := make([]string, 0, len(st.Rejected))
+	total := 0
+	for r, n := range st.Rejected {
+		reasons = append(reasons, fmt.Sprintf("%s %d", r, n))
+		total += n
+	}
+	sort.Strings(reasons)
+	return fmt.Sprintf("%d (%s)", total, strings.Join(reasons, ", "))
 }
 
 func when(t time.Time) string {

@@ -6,6 +6,7 @@ package service
 
 import (
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -85,6 +86,9 @@ func (b *Blocklists) SetPublished(pub []store.Listing) {
 func (b *Blocklists) SetAllow(allow []string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if slices.Equal(b.allow, allow) {
+		return // a reload that kept the allow names costs no rebuild
+	}
 	b.allow = allow
 	b.rebuildLocked()
 }
