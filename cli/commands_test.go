@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scamblock/scamblock/internal/feedstest"
+
 	"github.com/urfave/cli/v2"
 )
 
@@ -31,14 +33,7 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errOut.String(), code
 }
 
-func sharedFile(t *testing.T, rel string) string {
-	t.Helper()
-	p := filepath.Join("..", "..", "shared", "data", "feeds", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared feed data not found at %s: %v", p, err)
-	}
-	return p
-}
+func sharedFile(t *testing.T, rel string) string { return feedstest.Path(t, rel) }
 
 func TestCheckExitStatus(t *testing.T) {
 	feed := filepath.Join(t.TempDir(), "list.txt")

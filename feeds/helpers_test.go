@@ -7,39 +7,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/scamblock/scamblock/internal/feedstest"
 )
 
-// sharedFeeds returns ../shared/data/feeds next to the repository root, or
-// skips the test when it is absent.
-func sharedFeeds(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("no go.mod above the package dir; cannot locate ../shared/data/feeds")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", "feeds")
-	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("shared feed data not found at %s (it sits beside the repository): %v", p, err)
-	}
-	return p
-}
+func sharedFeeds(tb testing.TB) string { return feedstest.Dir(tb) }
 
 // domainList returns n distinct valid host names, one a line.
 func domainList(prefix string, n int) []byte {

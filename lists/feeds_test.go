@@ -6,32 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scamblock/scamblock/internal/feedstest"
 )
 
-// feedsDir locates ../shared/data/feeds relative to the repository root
-// (the directory holding go.mod) and skips the test when it is absent.
-func feedsDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	feeds := filepath.Join(dir, "..", "shared", "data", "feeds")
-	if _, err := os.Stat(feeds); err != nil {
-		t.Skipf("shared feed files not found at %s: %v", feeds, err)
-	}
-	return feeds
-}
+func feedsDir(t testing.TB) string { return feedstest.Dir(t) }
 
 // loadLines is a tiny local parser for tests: each non-empty line, after
 // an optional "IP " prefix (hosts files), is normalized and added as a

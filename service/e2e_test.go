@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scamblock/scamblock/internal/feedstest"
+
 	"github.com/miekg/dns"
 
 	"github.com/scamblock/scamblock/api"
@@ -51,14 +53,7 @@ func startUpstream(t *testing.T) string {
 	return pc.LocalAddr().String()
 }
 
-func sharedFeed(t *testing.T, rel string) string {
-	t.Helper()
-	p := filepath.Join("..", "..", "shared", "data", "feeds", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared feed data not found at %s (CI has ../shared beside the checkout): %v", p, err)
-	}
-	return p
-}
+func sharedFeed(t *testing.T, rel string) string { return feedstest.Path(t, rel) }
 
 type running struct {
 	dns, http string

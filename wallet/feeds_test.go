@@ -11,35 +11,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scamblock/scamblock/internal/feedstest"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/scamblock/scamblock/lists"
 )
 
-// feedsDir finds ../shared/data/feeds next to the repository root (the
-// directory holding go.mod), or skips the test.
-func feedsDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package directory; cannot locate ../shared/data/feeds")
-		}
-		dir = parent
-	}
-	feeds := filepath.Join(dir, "..", "shared", "data", "feeds")
-	if _, err := os.Stat(feeds); err != nil {
-		t.Skipf("feed data not found at %s: %v", feeds, err)
-	}
-	return feeds
-}
+func feedsDir(t testing.TB) string { return feedstest.Dir(t) }
 
 // item is one address as a feed lists it, with the chain the feed names.
 type item struct {

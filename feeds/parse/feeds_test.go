@@ -10,33 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scamblock/scamblock/internal/feedstest"
+
 	"github.com/scamblock/scamblock/lists"
 )
 
-// feedDir locates ../shared/data/feeds relative to the repository root (the
-// directory holding go.mod), or skips the test when it is absent.
-func feedDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("no go.mod above the package directory; cannot locate ../shared/data/feeds")
-		}
-		dir = parent
-	}
-	feeds := filepath.Join(dir, "..", "shared", "data", "feeds")
-	if _, err := os.Stat(feeds); err != nil {
-		tb.Skipf("real feed files not found at %s (%v); skipping tests on real feeds", feeds, err)
-	}
-	return feeds
-}
+func feedDir(tb testing.TB) string { return feedstest.Dir(tb) }
 
 // parseFile detects the format of a real feed file and parses it with the
 // options its name implies.

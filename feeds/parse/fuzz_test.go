@@ -11,26 +11,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scamblock/scamblock/internal/feedstest"
+
 	"github.com/scamblock/scamblock/lists"
 )
 
 // seedFromFeeds adds the first bytes of the real files matching glob (when
 // the shared folder exists) to the fuzz corpus.
 func seedFromFeeds(f *testing.F, add func([]byte), globs ...string) {
-	dir, err := os.Getwd()
-	if err != nil {
+	root := feedstest.Root()
+	if root == "" {
 		return
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			return
-		}
-		dir = filepath.Dir(dir)
-	}
-	root := filepath.Join(dir, "..", "shared", "data", "feeds")
 	for _, g := range globs {
 		paths, _ := filepath.Glob(filepath.Join(root, g))
 		for _, p := range paths {
