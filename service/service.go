@@ -152,7 +152,12 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 			}
 		}()
 	}
-	run("dns", func() error { return dns.Run(ctx) })
+	run("dns", func() error {
+		if err := dns.Run(ctx); err != nil {
+			return fmt.Errorf("%w (is another DNS server on that port? choose another with --dns-listen)", err)
+		}
+		return nil
+	})
 	run("feeds", func() error { return mgr.Run(ctx) })
 	run("expiry", func() error {
 		db.RunExpiry(ctx, time.Minute, func([]store.Submission) { publish() }, func(err error) { log.Error("expire submissions", "err", err) })
@@ -171,6 +176,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 
 	select {
 	case <-dns.Ready():
+		if len(dns.Addrs()) == 0 {
+			break // binding failed: the dns goroutine reports why
+		}
 		r := Ready{DNS: dns.Addrs()}
 		if httpLn != nil {
 			r.HTTP = httpLn.Addr()
