@@ -51,6 +51,12 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 	setString(c, "block-mode", &s.BlockMode)
 	setString(c, "http-listen", &s.HTTPListen)
 	setString(c, "hashbl-zone", &s.HashBLZone)
+	setString(c, "rpz-listen", &s.RPZ.Listen)
+	setString(c, "rpz-zone", &s.RPZ.Zone)
+	setStrings(c, "rpz-allow-transfer", &s.RPZ.AllowTransfer)
+	setStrings(c, "rpz-notify", &s.RPZ.Notify)
+	setString(c, "rpz-tsig-name", &s.RPZ.TSIGName)
+	setString(c, "rpz-tsig-secret", &s.RPZ.TSIGSecret)
 	if c.IsSet("block-ttl") {
 		s.BlockTTL = c.Duration("block-ttl")
 	}

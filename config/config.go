@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"slices"
 	"strconv"
@@ -47,6 +48,18 @@ type Server struct {
 	CacheSize  int           // DNS cache entries
 	LogLevel   string        // debug|info|warn|error
 	HashBLZone string        // zone for HashBL wallet lookups; "" = off
+	RPZ        RPZ           // the RPZ zone served to BIND/Unbound secondaries
+}
+
+// RPZ configures the Response Policy Zone served by zone transfer
+// (the `rpz_*` keys of the server section).
+type RPZ struct {
+	Listen        string   // TCP host:port for AXFR/IXFR; "" = off
+	Zone          string   // origin, default rpz.scamblock.
+	AllowTransfer []string // CIDRs allowed to transfer; empty = loopback only
+	Notify        []string // secondaries (host:port) told of changes
+	TSIGName      string   // TSIG key name (hmac-sha256); "" = no TSIG
+	TSIGSecret    string   // base64 secret of the TSIG key
 }
 
 // Default returns the configuration used when there is no file.
@@ -219,8 +232,9 @@ func (d *decoder) mapping(n *yaml.Node, where string, known []string, fn func(ke
 
 var (
 	topKeys    = []string{"server", "default_feeds", "feeds"}
-	serverKeys = []string{"dns_listen", "upstreams", "block_mode", "block_ttl", "allow", "data_dir", "http_listen", "cache_size", "log_level", "hashbl_zone"}
-	feedKeys   = []string{"name", "url", "format", "interval", "max_size", "shrink_guard", "enabled", "column", "url_blocks_host", "category", "chain", "licence", "homepage", "trusted"}
+	serverKeys = []string{"dns_listen", "upstreams", "block_mode", "block_ttl", "allow", "data_dir", "http_listen", "cache_size", "log_level", "hashbl_zone",
+		"rpz_listen", "rpz_zone", "rpz_allow_transfer", "rpz_notify", "rpz_tsig_name", "rpz_tsig_secret"}
+	feedKeys = []string{"name", "url", "format", "interval", "max_size", "shrink_guard", "enabled", "column", "url_blocks_host", "category", "chain", "licence", "homepage", "trusted"}
 )
 
 func (d *decoder) top(n *yaml.Node) {
@@ -289,6 +303,28 @@ func (d *decoder) server(n *yaml.Node) {
 			}
 		case "hashbl_zone":
 			d.str(v, key, &s.HashBLZone)
+		case "rpz_listen":
+			if d.str(v, key, &s.RPZ.Listen) && s.RPZ.Listen != "" {
+				if _, _, err := net.SplitHostPort(s.RPZ.Listen); err != nil {
+					d.errorf(v, "rpz_listen %q is not host:port (e.g. 127.0.0.1:5354); leave it empty to serve no RPZ zone", s.RPZ.Listen)
+				}
+			}
+		case "rpz_zone":
+			d.str(v, key, &s.RPZ.Zone)
+		case "rpz_allow_transfer":
+			if d.stringList(v, key, &s.RPZ.AllowTransfer) {
+				for i, p := range s.RPZ.AllowTransfer {
+					if _, err := netip.ParsePrefix(p); err != nil {
+						d.errorf(itemNode(v, i), "rpz_allow_transfer %q is not a CIDR prefix (e.g. 192.0.2.0/24)", p)
+					}
+				}
+			}
+		case "rpz_notify":
+			d.stringList(v, key, &s.RPZ.Notify)
+		case "rpz_tsig_name":
+			d.str(v, key, &s.RPZ.TSIGName)
+		case "rpz_tsig_secret":
+			d.str(v, key, &s.RPZ.TSIGSecret)
 		}
 	})
 }

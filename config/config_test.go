@@ -230,3 +230,18 @@ func TestParseDuration(t *testing.T) {
 		t.Error("bare number accepted as an interval")
 	}
 }
+
+func TestRPZKeys(t *testing.T) {
+	c, err := Parse("rpz.yaml", []byte("server:\n  rpz_listen: 127.0.0.1:5354\n  rpz_zone: rpz.example.\n  rpz_allow_transfer: [192.0.2.0/24]\n  rpz_notify: [\"192.0.2.53:53\"]\n  rpz_tsig_name: xfr-key\n  rpz_tsig_secret: c2VjcmV0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := RPZ{Listen: "127.0.0.1:5354", Zone: "rpz.example.", AllowTransfer: []string{"192.0.2.0/24"}, Notify: []string{"192.0.2.53:53"}, TSIGName: "xfr-key", TSIGSecret: "c2VjcmV0"}
+	if !reflect.DeepEqual(c.Server.RPZ, want) {
+		t.Fatalf("got %+v, want %+v", c.Server.RPZ, want)
+	}
+	_, err = Parse("rpz.yaml", []byte("server:\n  rpz_allow_transfer: [\"everyone\"]\n"))
+	if err == nil || !strings.Contains(err.Error(), "rpz.yaml:2") || !strings.Contains(err.Error(), "CIDR") {
+		t.Fatalf("a bad prefix should be reported with its line: %v", err)
+	}
+}

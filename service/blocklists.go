@@ -41,6 +41,16 @@ type Blocklists struct {
 	report     lists.CompileReport
 	walletRep  map[string]*parse.Report
 	catalogued map[string]*lists.Set // the Set each source's catalogue rows came from
+	onCompiled func(*lists.Matcher)  // told of every new matcher (the RPZ zone follows it)
+}
+
+// OnCompiled registers fn to be told of every matcher compiled from now on,
+// and of the current one. fn must not block: it runs under the rebuild lock.
+func (b *Blocklists) OnCompiled(fn func(*lists.Matcher)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onCompiled = fn
+	fn(b.Domains.Current())
 }
 
 // NewBlocklists returns empty blocklists (nothing blocked) that never block
@@ -142,6 +152,9 @@ func (b *Blocklists) rebuildLocked() {
 	ix, wrep := buildWalletIndex(sets)
 	b.Domains.Replace(m)
 	b.Wallets.Replace(ix)
+	if b.onCompiled != nil {
+		b.onCompiled(m)
+	}
 	b.report, b.walletRep = rep, wrep
 	if err := b.catalogue(sets, m, time.Now()); err != nil {
 		b.log.Error("catalogue not updated", "err", err)

@@ -57,6 +57,7 @@ func sharedFeed(t *testing.T, rel string) string { return feedstest.Path(t, rel)
 
 type running struct {
 	dns, http string
+	rpz       string
 	hup       chan os.Signal
 	dataDir   string
 }
@@ -91,7 +92,11 @@ func startService(t *testing.T, cfg *config.Config) running {
 	})
 	select {
 	case r := <-ready:
-		return running{dns: r.DNS[0].String(), http: "http://" + r.HTTP.String(), hup: hup, dataDir: cfg.Server.DataDir}
+		run := running{dns: r.DNS[0].String(), http: "http://" + r.HTTP.String(), hup: hup, dataDir: cfg.Server.DataDir}
+		if r.RPZ != nil {
+			run.rpz = r.RPZ.String()
+		}
+		return run
 	case err := <-done:
 		t.Fatalf("service failed to start: %v", err)
 	case <-time.After(10 * time.Second):
@@ -465,4 +470,52 @@ func checkMetrics(t *testing.T, base string) {
 	if strings.Contains(string(body), "yearnson") {
 		t.Error("/metrics must never carry query names")
 	}
+}
+
+// TestRPZZoneFollowsTheLists: with --rpz-listen the compiled list is served
+// by AXFR, and a reload shows in the next transfer.
+func TestRPZZoneFollowsTheLists(t *testing.T) {
+	feed := filepath.Join(t.TempDir(), "list.txt")
+	if err := os.WriteFile(feed, []byte("first-scam.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Feeds = []feeds.Feed{{Name: "local", URL: feed, Enabled: true}}
+	cfg.Server.RPZ = config.RPZ{Listen: "127.0.0.1:0", Zone: "rpz.scamblock.test."}
+	s := startService(t, cfg)
+	if s.rpz == "" {
+		t.Fatal("no RPZ address reported")
+	}
+	axfr := func() []string {
+		tr := &dns.Transfer{}
+		m := new(dns.Msg)
+		m.SetAxfr("rpz.scamblock.test.")
+		env, err := tr.In(m, s.rpz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for e := range env {
+			if e.Error != nil { // SERVFAIL until the first snapshot is built
+				t.Logf("AXFR: %v", e.Error)
+				return nil
+			}
+			for _, rr := range e.RR {
+				if c, ok := rr.(*dns.CNAME); ok {
+					names = append(names, c.Hdr.Name+" "+c.Target)
+				}
+			}
+		}
+		return names
+	}
+	waitFor(t, 3*time.Second, func() bool {
+		return strings.Contains(strings.Join(axfr(), ","), "first-scam.com.rpz.scamblock.test. .")
+	})
+	if err := os.WriteFile(feed, []byte("first-scam.com\nsecond-scam.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.hup <- os.Interrupt
+	waitFor(t, 5*time.Second, func() bool {
+		return strings.Contains(strings.Join(axfr(), ","), "*.second-scam.com.rpz.scamblock.test. .")
+	})
 }

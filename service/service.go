@@ -41,6 +41,7 @@ type Options struct {
 type Ready struct {
 	DNS  []net.Addr
 	HTTP net.Addr // nil when the HTTP listener is off
+	RPZ  net.Addr // nil when no RPZ zone is served
 }
 
 // Run serves DNS and HTTP as cfg says until ctx ends, then drains in-flight
@@ -130,6 +131,14 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		Addresses:         api.AddressParserFunc(parseAddress),
 	})
 
+	var follower *rpzFollower
+	if srv.RPZ.Listen != "" {
+		if follower, err = newRPZFollower(srv.RPZ, log.With("part", "rpz")); err != nil {
+			return err
+		}
+		bl.OnCompiled(follower.offer)
+	}
+
 	var httpLn net.Listener
 	if srv.HTTPListen != "" {
 		httpLn, err = net.Listen("tcp", srv.HTTPListen)
@@ -159,6 +168,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		return nil
 	})
 	run("feeds", func() error { return mgr.Run(ctx) })
+	if follower != nil {
+		run("rpz", func() error { return follower.run(ctx) })
+	}
 	run("expiry", func() error {
 		db.RunExpiry(ctx, time.Minute, func([]store.Submission) { publish() }, func(err error) { log.Error("expire submissions", "err", err) })
 		return nil
@@ -183,7 +195,14 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		if httpLn != nil {
 			r.HTTP = httpLn.Addr()
 		}
-		log.Info("scamblock is serving", "dns", r.DNS, "http", r.HTTP, "data_dir", srv.DataDir, "block_mode", policy.Mode.String())
+		if follower != nil {
+			select {
+			case <-follower.srv.Ready():
+				r.RPZ = follower.srv.Addr()
+			case <-ctx.Done():
+			}
+		}
+		log.Info("scamblock is serving", "dns", r.DNS, "http", r.HTTP, "rpz", r.RPZ, "data_dir", srv.DataDir, "block_mode", policy.Mode.String())
 		if opts.OnReady != nil {
 			opts.OnReady(r)
 		}
@@ -272,6 +291,11 @@ func Validate(cfg *config.Config) error {
 	if srv.HashBLZone != "" {
 		if _, err := hashbl.New(hashbl.Config{Zone: srv.HashBLZone}); err != nil {
 			errs = append(errs, fmt.Errorf("--hashbl-zone: %w", err))
+		}
+	}
+	if srv.RPZ.Listen != "" {
+		if _, err := newRPZFollower(srv.RPZ, slog.New(slog.DiscardHandler)); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
