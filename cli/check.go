@@ -103,7 +103,7 @@ func askServer(c *cli.Context, httpListen string, offline func(string) (service.
 		if api.StatusOf(err) == http.StatusBadRequest {
 			return offline(indicator) // the offline check words the input error
 		}
-		fmt.Fprintf(c.App.ErrWriter, "note: the running server at %s did not answer (%v); checking offline\n", httpListen, err)
+		fmt.Fprintf(c.App.ErrWriter, "note: the running server at %s did not answer (%v); checking offline, without the published submissions it holds\n", httpListen, err)
 		return offline(indicator)
 	}
 }
@@ -111,47 +111,62 @@ func askServer(c *cli.Context, httpListen string, offline func(string) (service.
 func printVerdict(w io.Writer, v service.Verdict) {
 	switch {
 	case v.Address != nil:
-		a := v.Address
-		state := "not listed"
-		if v.Listed {
-			state = "LISTED"
-		}
-		checked := "checksum " + a.Check
-		if !a.Validated {
-			checked = "not checksummed (" + a.Check + ")"
-		}
-		fmt.Fprintf(w, "%s: %s — %s address (%s), %s\n", v.Indicator, state, a.Chain, a.Type, checked)
-		if a.Canonical != strings.TrimSpace(v.Indicator) {
-			fmt.Fprintf(w, "  canonical form: %s\n", a.Canonical)
-		}
-		for _, l := range a.Listings {
-			fmt.Fprintf(w, "  listed by %s%s%s%s\n", l.Source, lineOf(l.Line), categoryOf(l.Category), linksOf(l.Links))
-		}
+		printAddress(w, v)
 	case v.Domain != nil:
-		ex := v.Domain
-		state := "not blocked"
-		if ex.Blocked {
-			state = "BLOCKED"
-		} else if v.Listed {
-			state = "LISTED (URL indicator; its host is not blocked)"
+		printDomain(w, v)
+	}
+	for _, l := range v.Submissions {
+		fmt.Fprintf(w, "  %s: submitted by %s, approved by %s on %s, expires %s", l.Source, l.Submitter, l.Reviewer, l.Published.Format("2006-01-02"), l.Expires.Format("2006-01-02"))
+		if len(l.Evidence) > 0 {
+			fmt.Fprintf(w, ", evidence %s", strings.Join(l.Evidence, " "))
 		}
-		fmt.Fprintf(w, "%s: %s\n", v.Indicator, state)
-		if d := ex.Decision; d != nil {
-			fmt.Fprintf(w, "  decided by: %s %s by %s%s%s\n", d.Action, d.Name, d.Source, lineOf(d.Line), categoryOf(d.Category))
+		fmt.Fprintln(w)
+	}
+}
+
+func printAddress(w io.Writer, v service.Verdict) {
+	a := v.Address
+	state := "not listed"
+	if v.Listed {
+		state = "LISTED"
+	}
+	checked := "checksum " + a.Check
+	if !a.Validated {
+		checked = "not checksummed (" + a.Check + ")"
+	}
+	fmt.Fprintf(w, "%s: %s — %s address (%s), %s\n", v.Indicator, state, a.Chain, a.Type, checked)
+	if a.Canonical != strings.TrimSpace(v.Indicator) {
+		fmt.Fprintf(w, "  canonical form: %s\n", a.Canonical)
+	}
+	for _, l := range a.Listings {
+		fmt.Fprintf(w, "  listed by %s%s%s%s\n", l.Source, lineOf(l.Line), categoryOf(l.Category), linksOf(l.Links))
+	}
+}
+
+func printDomain(w io.Writer, v service.Verdict) {
+	ex := v.Domain
+	state := "not blocked"
+	if ex.Blocked {
+		state = "BLOCKED"
+	} else if v.Listed {
+		state = "LISTED (URL indicator; its host is not blocked)"
+	}
+	fmt.Fprintf(w, "%s: %s\n", v.Indicator, state)
+	if d := ex.Decision; d != nil {
+		fmt.Fprintf(w, "  decided by: %s %s by %s%s%s\n", d.Action, d.Name, d.Source, lineOf(d.Line), categoryOf(d.Category))
+	}
+	if ex.UserAllow != "" {
+		fmt.Fprintf(w, "  allowed: --allow %s covers it\n", ex.UserAllow)
+	}
+	for _, l := range ex.Listings {
+		what := l.Action
+		if l.Kind == lists.KindLookalike.String() {
+			what = "look-alike target"
 		}
-		if ex.UserAllow != "" {
-			fmt.Fprintf(w, "  allowed: --allow %s covers it\n", ex.UserAllow)
-		}
-		for _, l := range ex.Listings {
-			what := l.Action
-			if l.Kind == lists.KindLookalike.String() {
-				what = "look-alike target"
-			}
-			fmt.Fprintf(w, "  %s %s by %s%s%s: %s\n", what, l.Name, l.Source, lineOf(l.Line), categoryOf(l.Category), statusText(l.Status))
-		}
-		for _, l := range ex.URLs {
-			fmt.Fprintf(w, "  URL %s by %s%s%s: %s\n", l.Name, l.Source, lineOf(l.Line), categoryOf(l.Category), statusText(l.Status))
-		}
+		fmt.Fprintf(w, "  %s %s by %s%s%s: %s\n", what, l.Name, l.Source, lineOf(l.Line), categoryOf(l.Category), statusText(l.Status))
+	}
+	for _, l := range ex.URLs {
+		fmt.Fprintf(w, "  URL %s by %s%s%s: %s\n", l.Name, l.Source, lineOf(l.Line), categoryOf(l.Category), statusText(l.Status))
 	}
 }
 

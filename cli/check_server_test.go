@@ -71,7 +71,7 @@ func TestCheckAsksTheRunningServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, code := run(t, "check", "--config", conf, "www.new-fake-exchange.com")
-	if code != exitListed || !strings.Contains(out, "by submission:1") {
+	if code != exitListed || !strings.Contains(out, "by submission:1") || !strings.Contains(out, "submitted by alice, approved by bob") {
 		t.Fatalf("exit %d, want 1 naming submission:1\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }

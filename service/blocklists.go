@@ -32,16 +32,17 @@ type Blocklists struct {
 
 	log *slog.Logger
 
-	mu         sync.Mutex // serializes rebuilds and guards the inputs below
-	feedSets   []*lists.Set
-	sourceOpts map[string]lists.SourceOptions
-	published  []*lists.Set
-	allow      []string
-	guard      *lists.Guard
-	report     lists.CompileReport
-	walletRep  map[string]*parse.Report
-	catalogued map[string]*lists.Set // the Set each source's catalogue rows came from
-	onCompiled func(*lists.Matcher)  // told of every new matcher (the RPZ zone follows it)
+	mu          sync.Mutex // serializes rebuilds and guards the inputs below
+	feedSets    []*lists.Set
+	sourceOpts  map[string]lists.SourceOptions
+	published   []*lists.Set
+	publishedBy map[string]store.Listing // provenance of each published source
+	allow       []string
+	guard       *lists.Guard
+	report      lists.CompileReport
+	walletRep   map[string]*parse.Report
+	catalogued  map[string]*lists.Set // the Set each source's catalogue rows came from
+	onCompiled  func(*lists.Matcher)  // told of every new matcher (the RPZ zone follows it)
 }
 
 // OnCompiled registers fn to be told of every matcher compiled from now on,
@@ -81,14 +82,16 @@ func (b *Blocklists) SetFeeds(sets []*lists.Set, opts map[string]lists.SourceOpt
 // answer names it.
 func (b *Blocklists) SetPublished(pub []store.Listing) {
 	sets := make([]*lists.Set, 0, len(pub))
+	bySource := make(map[string]store.Listing, len(pub))
 	for _, l := range pub {
 		sb := lists.NewSetBuilder(l.Source)
 		sb.Add(l.Entry)
 		sets = append(sets, sb.Build())
+		bySource[l.Source] = l
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.published = sets
+	b.published, b.publishedBy = sets, bySource
 	b.rebuildLocked()
 }
 
@@ -119,6 +122,14 @@ func (b *Blocklists) RecordSources(sts []feeds.Status) {
 			b.log.Error("catalogue: source not recorded", "source", st.Name, "err", err)
 		}
 	}
+}
+
+// publication returns the provenance of a published submission's source.
+func (b *Blocklists) publication(source string) (store.Listing, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l, ok := b.publishedBy[source]
+	return l, ok
 }
 
 // Report returns what the last rebuild did with every source.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/scamblock/scamblock/api"
 	"github.com/scamblock/scamblock/lists"
+	"github.com/scamblock/scamblock/store"
 	"github.com/scamblock/scamblock/wallet"
 )
 
@@ -22,6 +23,9 @@ type Verdict struct {
 	// Catalogue holds the provenance rows (first and last seen) of the
 	// indicator: URL indicators, addresses, guarded entries.
 	Catalogue []lists.Indicator `json:"catalogue,omitempty"`
+	// Submissions is the provenance of the researchers' published listings
+	// among the above: evidence, submitter, reviewer, expiry.
+	Submissions []store.Listing `json:"submissions,omitempty"`
 }
 
 // AddressVerdict describes a wallet address and its listings.
@@ -38,6 +42,14 @@ type AddressVerdict struct {
 // Check classifies indicator and explains every listing of it. Bad input is
 // a *lists.RejectError (or wraps api.ErrBadIndicator) saying what was wrong.
 func (b *Blocklists) Check(indicator string) (Verdict, error) {
+	v, err := b.verdict(indicator)
+	if err != nil {
+		return v, err
+	}
+	return b.withSubmissions(v), nil
+}
+
+func (b *Blocklists) verdict(indicator string) (Verdict, error) {
 	s := strings.TrimSpace(indicator)
 	v := Verdict{Indicator: indicator}
 	if s == "" {
@@ -72,6 +84,28 @@ func (b *Blocklists) Check(indicator string) (Verdict, error) {
 	v.Kind, v.Domain, v.Listed = "domain", &ex, ex.Blocked
 	v.Catalogue = b.rows(ex.Name)
 	return v, nil
+}
+
+// withSubmissions attaches the provenance of every published submission
+// the verdict mentions.
+func (b *Blocklists) withSubmissions(v Verdict) Verdict {
+	var sources []string
+	if v.Domain != nil {
+		for _, l := range append(append([]lists.Listing{}, v.Domain.Listings...), v.Domain.URLs...) {
+			sources = append(sources, l.Source)
+		}
+	}
+	if v.Address != nil {
+		for _, l := range v.Address.Listings {
+			sources = append(sources, l.Source)
+		}
+	}
+	for _, src := range sources {
+		if l, ok := b.publication(src); ok {
+			v.Submissions = append(v.Submissions, l)
+		}
+	}
+	return v
 }
 
 // rows returns the catalogue's rows for value; a catalogue error only

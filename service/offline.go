@@ -61,8 +61,7 @@ func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Of
 	db, err := store.Open(cfg.Server.DataDir, store.Options{})
 	switch {
 	case errors.Is(err, store.ErrInUse):
-		off.StoreInUse = true
-		off.Notes = append(off.Notes, "published submissions are not included: "+err.Error())
+		off.StoreInUse = true // the caller may ask the running server instead
 	case err != nil:
 		return nil, fmt.Errorf("open the researcher store: %w", err)
 	default:
