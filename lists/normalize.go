@@ -135,8 +135,14 @@ func checkLabel(raw, label string) error {
 	return nil
 }
 
+// isIP reports whether s is an IPv4 or IPv6 address. Host names (almost
+// every input) are told apart without netip.ParseAddr, which allocates an
+// error for each of them.
 func isIP(s string) bool {
 	s = strings.TrimPrefix(strings.TrimSuffix(s, "]"), "[")
+	if !strings.Contains(s, ":") && strings.Trim(s, "0123456789.") != "" {
+		return false // not IPv6, and not only digits and dots: a name
+	}
 	_, err := netip.ParseAddr(s)
 	return err == nil
 }
