@@ -312,3 +312,64 @@ func appendLine(path string, n int) error {
 	}
 	return os.WriteFile(path, data, 0o644)
 }
+
+// BenchmarkManagerChangeAll measures the heap when every shared feed changes
+// at once and the Manager refreshes them all (SIGHUP after an upstream
+// update of every list), with a matcher compiled on every OnChange while the
+// previous one serves — the case issue 4 bounds at 2× the steady state.
+func BenchmarkManagerChangeAll(b *testing.B) {
+	shared := sharedFeedList(b)
+	dir := b.TempDir()
+	var feeds []Feed
+	for _, f := range shared {
+		dst := filepath.Join(dir, f.Name)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+			b.Fatal(err)
+		}
+		body, err := os.ReadFile(f.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(dst, body, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		feeds = append(feeds, Feed{Name: f.Name, URL: dst, Enabled: true})
+	}
+	var serving atomic.Pointer[lists.Matcher]
+	mgr, err := NewManager(feeds, ManagerOptions{Debounce: 50 * time.Millisecond, OnChange: func(sets []*lists.Set) {
+		m, _ := lists.Compile(sets, lists.CompileOptions{})
+		serving.Store(m)
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	base := steadyHeap()
+	if err := mgr.LoadCached(ctx); err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // let the debounced compile run
+	steady := steadyHeap() - base
+	var peak uint64
+	for b.Loop() {
+		for _, f := range feeds { // every feed changes: one more line
+			fh, err := os.OpenFile(f.URL, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fh.WriteString("\n")
+			fh.Close()
+		}
+		steadyHeap()
+		h := startHeapSampler()
+		if err := mgr.RefreshAll(ctx); err != nil {
+			b.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond) // the last debounced compile
+		peak = max(peak, h.Stop()-base)
+	}
+	b.ReportMetric(float64(steady)/(1<<20), "steady-MiB")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+	b.ReportMetric(float64(peak)/float64(steady), "peak/steady")
+	runtime.KeepAlive(serving.Load())
+}

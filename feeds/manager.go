@@ -522,6 +522,9 @@ func (m *Manager) parse(ctx context.Context, f Feed, path string, size int64) (*
 		return nil, parse.Report{}, "", ctx.Err()
 	}
 	defer func() { <-m.parseSlot }()
+	if size >= collectAfterBytes {
+		m.flushPending()
+	}
 	set, rep, format, err := parseFile(ctx, f, path)
 	if size >= collectAfterBytes {
 		runtime.GC()
@@ -628,6 +631,25 @@ func (m *Manager) notify() {
 		m.mu.Unlock()
 		m.emit()
 	})
+}
+
+// flushPending runs a pending OnChange now, before a large parse, so that
+// when many feeds change at once (SIGHUP, a restart's first fetch) the new
+// matcher drops each earlier feed's old Set before the next one is built:
+// the heap then holds one feed's old and new copies at a time, not every
+// feed's. It costs one compile per large changed feed.
+func (m *Manager) flushPending() {
+	m.mu.Lock()
+	t := m.pending
+	if t == nil || !t.Stop() { // none pending, or its timer already fired
+		m.mu.Unlock()
+		return
+	}
+	m.pending = nil
+	m.mu.Unlock()
+	runtime.GC() // the last parse's garbage goes before the compile allocates
+	m.emit()
+	runtime.GC() // and the old matcher and Sets go before the next parse
 }
 
 // emit calls OnChange now with the current sets.
