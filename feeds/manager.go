@@ -370,9 +370,11 @@ func (m *Manager) SetFeeds(feeds []Feed) error {
 	for _, fs := range m.feeds {
 		old[fs.feed.Name] = fs
 	}
+	changed := len(states) != len(m.feeds)
 	for i, ns := range states {
 		o, ok := old[ns.feed.Name]
 		if !ok {
+			changed = true
 			continue
 		}
 		delete(old, ns.feed.Name)
@@ -380,6 +382,7 @@ func (m *Manager) SetFeeds(feeds []Feed) error {
 			states[i] = o
 			continue
 		}
+		changed = true
 		if o.stop != nil {
 			o.stop()
 		}
@@ -395,12 +398,15 @@ func (m *Manager) SetFeeds(feeds []Feed) error {
 			o.stop()
 		}
 	}
+	changed = changed || !slices.EqualFunc(states, m.feeds, func(a, b *feedState) bool { return a == b }) // order
 	m.feeds = states
 	for _, fs := range states {
 		m.startLocked(fs)
 	}
 	m.mu.Unlock()
-	m.notify()
+	if changed { // an unchanged list (a SIGHUP that kept the config) costs no recompile
+		m.notify()
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ package service
 
 import (
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"sync"
@@ -166,6 +167,10 @@ func (b *Blocklists) rebuildLocked() {
 	if b.onCompiled != nil {
 		b.onCompiled(m)
 	}
+	// The old matcher and Sets are garbage now; hand their memory back to
+	// the OS at once instead of keeping it as GC headroom, so RSS stays
+	// flat across refreshes (a rebuild is rare; this costs one collection).
+	debug.FreeOSMemory()
 	b.report, b.walletRep = rep, wrep
 	if err := b.catalogue(sets, m, time.Now()); err != nil {
 		b.log.Error("catalogue not updated", "err", err)
