@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
@@ -107,8 +108,8 @@ func NormalizeHost(raw string) (string, error) {
 	if labels < 2 {
 		return "", reject(raw, ReasonSingleLabel, "a single label is a TLD or a local name")
 	}
-	if suffix, icann := publicsuffix.PublicSuffix(s); !icann && !strings.Contains(suffix, ".") {
-		return "", reject(raw, ReasonUnknownTLD, fmt.Sprintf("%q is not a top-level domain", suffix))
+	if !isKnownTLD(s) {
+		return "", reject(raw, ReasonUnknownTLD, fmt.Sprintf("%q is not a top-level domain", s[strings.LastIndexByte(s, '.')+1:]))
 	}
 	return s, nil
 }
@@ -140,11 +141,39 @@ func checkLabel(raw, label string) error {
 // error for each of them.
 func isIP(s string) bool {
 	s = strings.TrimPrefix(strings.TrimSuffix(s, "]"), "[")
-	if !strings.Contains(s, ":") && strings.Trim(s, "0123456789.") != "" {
-		return false // not IPv6, and not only digits and dots: a name
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c == '.' || c == ':' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '%') {
+			return false // a character no IP address has (zone names aside): a host name
+		}
+	}
+	if !strings.Contains(s, ":") && strings.ContainsAny(s, "abcdefABCDEF") {
+		return false // hex letters without a colon: a name such as "cafe.be"
 	}
 	_, err := netip.ParseAddr(s)
 	return err == nil
+}
+
+// knownTLDs remembers the top-level domains the public suffix list has
+// confirmed: a memo of a pure function over the embedded list, bounded by
+// the number of real TLDs (unknown ones are not remembered), so that the
+// per-name TLD check is a map read instead of a PSL walk.
+var knownTLDs sync.Map
+
+// isKnownTLD reports whether the last label of s is a top-level domain of
+// the public suffix list.
+func isKnownTLD(s string) bool {
+	tld := s[strings.LastIndexByte(s, '.')+1:]
+	if _, ok := knownTLDs.Load(tld); ok {
+		return true
+	}
+	// Probe a name under the TLD, not the bare label: TLDs the list only
+	// names by wildcard ("*.np", "*.kh") are not rules of their own.
+	if suffix, icann := publicsuffix.PublicSuffix("x." + tld); !icann && !strings.Contains(suffix, ".") {
+		return false
+	}
+	knownTLDs.Store(strings.Clone(tld), struct{}{})
+	return true
 }
 
 func isASCII(s string) bool {
