@@ -33,7 +33,6 @@ func (p *parser) cryptoScamDB(r io.Reader) error {
 // yamlRecords splits a CryptoScamDB document into records and calls fn
 // with each record's first line and text.
 func (p *parser) yamlRecords(r io.Reader, fn func(start int, text []byte)) error {
-	lr := newLineReader(r)
 	var rec bytes.Buffer
 	start := 0
 	flush := func() {
@@ -42,33 +41,23 @@ func (p *parser) yamlRecords(r io.Reader, fn func(start int, text []byte)) error
 			rec.Reset()
 		}
 	}
-	for {
-		b, ok := lr.next()
-		if !ok {
-			break
-		}
-		n := lr.n
-		p.rep.Lines = n
-		if lr.long {
-			p.rep.Reject(n, string(b[:min(len(b), 80)]), ReasonTooLongLine, "longer than MaxLineBytes")
-			continue
-		}
+	err := p.rawLines(r, func(n int, b []byte) {
 		if isRecordStart(b) {
 			flush()
 			start = n
 		} else if rec.Len() == 0 {
 			t := bytes.TrimSpace(b)
 			if len(t) == 0 || t[0] == '#' || bytes.Equal(t, []byte("---")) || bytes.Equal(t, []byte("...")) {
-				continue
+				return
 			}
 			p.rep.Reject(n, string(t), ReasonSyntax, "text outside any record")
-			continue
+			return
 		}
 		rec.Write(b)
 		rec.WriteByte('\n')
-	}
+	})
 	flush()
-	return lr.Err()
+	return err
 }
 
 // isRecordStart reports whether a line begins a record: "- " at column 0,

@@ -69,3 +69,22 @@ func (l *lineReader) next() (line []byte, ok bool) {
 }
 
 func (l *lineReader) Err() error { return l.err }
+
+// rawLines calls fn with every line of r (its number and bytes, without the
+// line end; b is reused after fn returns), counts the lines in the report,
+// and rejects lines longer than MaxLineBytes instead of passing them on.
+func (p *parser) rawLines(r io.Reader, fn func(n int, b []byte)) error {
+	lr := newLineReader(r)
+	for {
+		b, ok := lr.next()
+		if !ok {
+			return lr.Err()
+		}
+		p.rep.Lines = lr.n
+		if lr.long {
+			p.rep.Reject(lr.n, string(b[:min(len(b), 80)]), ReasonTooLongLine, "longer than MaxLineBytes")
+			continue
+		}
+		fn(lr.n, b)
+	}
+}

@@ -26,21 +26,7 @@ import (
 // itself: entries cannot express "subdomains only"; RPZ feeds list both.
 func (p *parser) rpz(r io.Reader) error {
 	z := rpzState{}
-	lr := newLineReader(r)
-	for {
-		b, ok := lr.next()
-		if !ok {
-			break
-		}
-		n := lr.n
-		p.rep.Lines = n
-		if lr.long {
-			p.rep.Reject(n, string(b[:min(len(b), 80)]), ReasonTooLongLine, "longer than MaxLineBytes")
-			continue
-		}
-		p.rpzLine(&z, n, string(b))
-	}
-	return lr.Err()
+	return p.rawLines(r, func(n int, b []byte) { p.rpzLine(&z, n, string(b)) })
 }
 
 type rpzState struct {

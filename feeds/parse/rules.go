@@ -19,33 +19,21 @@ var adblockOKModifiers = map[string]bool{"important": true, "all": true, "docume
 // than important/all/document are counted as unsupported-rule. A bare host
 // line and a hosts-file line are accepted as in AdGuard Home.
 func (p *parser) adblock(r io.Reader) error {
-	lr := newLineReader(r)
-	for {
-		b, ok := lr.next()
-		if !ok {
-			break
-		}
-		n := lr.n
-		p.rep.Lines = n
-		if lr.long {
-			p.rep.Reject(n, string(b[:min(len(b), 80)]), ReasonTooLongLine, "longer than MaxLineBytes")
-			continue
-		}
+	return p.rawLines(r, func(n int, b []byte) {
 		line := strings.TrimSpace(string(b))
 		switch {
 		case line == "", line[0] == '!':
-			continue
+			// blank or comment
 		case line[0] == '[' && strings.HasSuffix(line, "]"):
-			continue // [Adblock Plus 2.0], [AdGuard]
+			// [Adblock Plus 2.0], [AdGuard]
 		case isCosmetic(line):
 			p.rep.Reject(n, line, ReasonUnsupported, "cosmetic rule (element hiding), not a DNS rule")
-			continue
 		case line[0] == '#':
-			continue // "# comment", as AdGuard Home allows
+			// "# comment", as AdGuard Home allows
+		default:
+			p.adblockRule(n, line)
 		}
-		p.adblockRule(n, line)
-	}
-	return lr.Err()
+	})
 }
 
 func isCosmetic(line string) bool {

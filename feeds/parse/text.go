@@ -35,24 +35,12 @@ func cutComment(s string) string {
 // eachLine runs fn for every line of r that is not blank, a comment, or too
 // long (too-long lines are rejected). fn gets the line trimmed of blanks.
 func (p *parser) eachLine(r io.Reader, fn func(n int, line string)) error {
-	lr := newLineReader(r)
-	for {
-		b, ok := lr.next()
-		if !ok {
-			break
-		}
-		p.rep.Lines = lr.n
-		if lr.long {
-			p.rep.Reject(lr.n, string(b[:min(len(b), 80)]), ReasonTooLongLine, "longer than MaxLineBytes")
-			continue
-		}
+	return p.rawLines(r, func(n int, b []byte) {
 		b = bytes.TrimSpace(b)
-		if isCommentLine(b) {
-			continue
+		if !isCommentLine(b) {
+			fn(n, string(b))
 		}
-		fn(lr.n, string(b))
-	}
-	return lr.Err()
+	})
 }
 
 // domains parses a plain list: one host, "*.host" or URL per line, with
