@@ -12,6 +12,8 @@ import (
 // satisfy it. Lookup takes a name in any case, with or without the trailing
 // dot, and walks its suffixes itself, so a listed name blocks its subtree.
 // The Hit is filled whenever a listing decided, blocked or allowed.
+// Lookup must not keep name (or a substring of it) after it returns: the
+// fast path passes a view of a buffer it reuses for the next query.
 type Blocklist interface {
 	Lookup(name string) (lists.Hit, bool)
 }

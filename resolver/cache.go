@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"context"
+	"hash/maphash"
 	"strings"
 	"sync"
 	"time"
@@ -14,7 +15,8 @@ import (
 // bit; TTLs count down on hits; positive TTLs are clamped to
 // [MinTTL, MaxTTL] and negative answers (NXDOMAIN, NODATA) are cached for
 // min(SOA TTL, SOA minimum) as RFC 2308 says, at most MaxNegTTL. The cache
-// holds at most Size entries and evicts the least recently used.
+// holds at most Size entries and evicts the least recently used (per shard:
+// see shards).
 //
 // Serve-stale (RFC 8767): when the next stage cannot answer (SERVFAIL from
 // the forwarder), an entry that expired less than StaleAge ago is answered
@@ -32,10 +34,27 @@ type Cache struct {
 	staleWait time.Duration // answer stale after this long when a stale entry exists; 0: wait for upstreams
 	now       func() time.Time
 
+	// The entries are split into shards by a hash of the name, each with
+	// its own lock, map and LRU list, so that read loops on different
+	// cores rarely wait for each other. Small caches have one shard (an
+	// exact LRU); larger ones up to maxCacheShards of at least
+	// minShardSize entries, each evicting its own least recently used.
+	shards []cacheShard
+	mask   uint64
+	seed   maphash.Seed
+}
+
+const (
+	maxCacheShards = 64
+	minShardSize   = 256
+)
+
+type cacheShard struct {
 	mu   sync.Mutex
 	m    map[cacheKey]*cacheEntry
 	lru  cacheEntry // sentinel: lru.next is the most recently used
-	hits uint64
+	size int        // entry bound of this shard
+	_    [64]byte   // keep neighbouring shards' locks off this cache line
 }
 
 type cacheKey struct {
@@ -61,9 +80,30 @@ const staleTTL = 30
 
 func newCache(next Handler, size int, minTTL, maxTTL, maxNegTTL, staleAge time.Duration) *Cache {
 	c := &Cache{next: next, size: size, minTTL: minTTL, maxTTL: maxTTL, maxNegTTL: maxNegTTL,
-		staleAge: staleAge, now: time.Now, m: make(map[cacheKey]*cacheEntry)}
-	c.lru.next, c.lru.prev = &c.lru, &c.lru
+		staleAge: staleAge, now: time.Now, seed: maphash.MakeSeed()}
+	n := 1
+	for n < maxCacheShards && size/(2*n) >= minShardSize {
+		n *= 2
+	}
+	c.shards, c.mask = make([]cacheShard, n), uint64(n-1)
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.size = max(size/n, 0)
+		if i < size%n {
+			sh.size++
+		}
+		sh.m = make(map[cacheKey]*cacheEntry)
+		sh.lru.next, sh.lru.prev = &sh.lru, &sh.lru
+	}
 	return c
+}
+
+// shard returns the shard that holds key.
+func (c *Cache) shard(key cacheKey) *cacheShard {
+	if c.mask == 0 {
+		return &c.shards[0]
+	}
+	return &c.shards[maphash.String(c.seed, key.name)&c.mask]
 }
 
 // ServeDNS answers from the cache, or asks the next stage and caches its answer.
@@ -115,35 +155,36 @@ func (c *Cache) ServeDNS(ctx context.Context, req *Request) Response {
 
 // get returns the entry for key: fresh, or expired but within the stale window.
 func (c *Cache) get(key cacheKey, now time.Time) (msg *dns.Msg, stored time.Time, fresh bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.m[key]
+	sh := c.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e := sh.m[key]
 	if e == nil {
 		return nil, time.Time{}, false
 	}
 	if now.Before(e.expires) {
-		c.hits++
-		c.touch(e)
+		sh.touch(e)
 		return e.msg, e.stored, true
 	}
 	if c.staleAge > 0 && now.Before(e.expires.Add(c.staleAge)) {
 		return e.msg, e.stored, false
 	}
-	c.remove(e)
+	sh.remove(e)
 	return nil, time.Time{}, false
 }
 
 // getFresh returns the fresh entry for key, or nil. Entries never change
 // after insert, so the caller may read its fields without the lock.
 func (c *Cache) getFresh(key cacheKey, now time.Time) *cacheEntry {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.m[key]
+	sh := c.shard(key)
+	sh.mu.Lock()
+	e := sh.m[key]
 	if e == nil || !now.Before(e.expires) {
+		sh.mu.Unlock()
 		return nil
 	}
-	c.hits++
-	c.touch(e)
+	sh.touch(e)
+	sh.mu.Unlock()
 	return e
 }
 
@@ -173,16 +214,20 @@ func (c *Cache) put(key cacheKey, m *dns.Msg, now time.Time) {
 			e.targets = append(e.targets, rr.Target)
 		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old := c.m[key]; old != nil {
-		c.remove(old)
+	sh := c.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.size <= 0 {
+		return
 	}
-	for len(c.m) >= c.size {
-		c.remove(c.lru.prev)
+	if old := sh.m[key]; old != nil {
+		sh.remove(old)
 	}
-	c.m[key] = e
-	c.pushFront(e)
+	for len(sh.m) >= sh.size {
+		sh.remove(sh.lru.prev)
+	}
+	sh.m[key] = e
+	sh.pushFront(e)
 }
 
 // ttlOf returns how long m may be cached.
@@ -260,29 +305,34 @@ func clampRRs(rrs []dns.RR, lo, hi uint32) []dns.RR {
 
 // Len returns the number of entries.
 func (c *Cache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.m)
+	n := 0
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		n += len(sh.m)
+		sh.mu.Unlock()
+	}
+	return n
 }
 
-func (c *Cache) touch(e *cacheEntry) {
-	if c.lru.next == e {
+func (sh *cacheShard) touch(e *cacheEntry) {
+	if sh.lru.next == e {
 		return
 	}
 	e.prev.next, e.next.prev = e.next, e.prev
-	c.pushFront(e)
+	sh.pushFront(e)
 }
 
-func (c *Cache) pushFront(e *cacheEntry) {
-	e.prev, e.next = &c.lru, c.lru.next
-	c.lru.next.prev = e
-	c.lru.next = e
+func (sh *cacheShard) pushFront(e *cacheEntry) {
+	e.prev, e.next = &sh.lru, sh.lru.next
+	sh.lru.next.prev = e
+	sh.lru.next = e
 }
 
-func (c *Cache) remove(e *cacheEntry) {
+func (sh *cacheShard) remove(e *cacheEntry) {
 	e.prev.next, e.next.prev = e.next, e.prev
 	e.prev, e.next = nil, nil
-	delete(c.m, e.key)
+	delete(sh.m, e.key)
 }
 
 // equalFold compares two DNS names ASCII-case-insensitively.

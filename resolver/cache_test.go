@@ -2,7 +2,9 @@ package resolver
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -265,5 +267,87 @@ func TestSlowUpstreamServesStaleThenRefreshes(t *testing.T) {
 	r = ts.query(t, "udp", "a.test", dns.TypeA, true)
 	if e := edeOf(r); e != nil || r.Answer[0].Header().Ttl != 3600 {
 		t.Errorf("after the refresh: EDE %v answer %v, want the fresh answer from the cache", e, r.Answer)
+	}
+}
+
+func TestCacheShards(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		size, shards int
+	}{
+		{"small cache is one exact LRU", 2, 1},
+		{"default size", 10000, 32},
+		{"large cache stops at the shard limit", 1 << 20, maxCacheShards},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCache(&stubHandler{}, tc.size, 0, time.Hour, time.Hour, 0)
+			if len(c.shards) != tc.shards {
+				t.Errorf("%d shards, want %d", len(c.shards), tc.shards)
+			}
+			total := 0
+			for i := range c.shards {
+				total += c.shards[i].size
+			}
+			if total != tc.size {
+				t.Errorf("shard sizes add up to %d, want %d", total, tc.size)
+			}
+		})
+	}
+}
+
+func TestShardedCacheStaysWithinSizeAndKeepsRecentEntries(t *testing.T) {
+	next := &stubHandler{}
+	const size = 4096
+	c := newCache(next, size, 0, time.Hour, time.Hour, 0)
+	if len(c.shards) < 2 {
+		t.Fatalf("%d shards: the test needs a sharded cache", len(c.shards))
+	}
+	ask := func(name string) {
+		m := new(dns.Msg)
+		m.Answer = []dns.RR{rr(t, name+" 60 IN A 192.0.2.1")}
+		next.resp = Response{Msg: m, Outcome: OutcomeForwarded}
+		q := new(dns.Msg)
+		q.SetQuestion(name, dns.TypeA)
+		c.ServeDNS(context.Background(), &Request{Msg: q, Name: name, Qtype: dns.TypeA, Qclass: dns.ClassINET})
+	}
+	const n = 3 * size
+	for i := range n {
+		ask(fmt.Sprintf("n%d.test.", i))
+	}
+	if l := c.Len(); l > size || l < size*9/10 {
+		t.Errorf("%d entries after %d inserts, want at most %d and close to it", l, n, size)
+	}
+	// The most recent entries are still there: each shard evicts its own oldest.
+	calls := next.calls
+	for i := n - 200; i < n; i++ {
+		ask(fmt.Sprintf("n%d.test.", i))
+	}
+	if next.calls != calls {
+		t.Errorf("%d of the 200 most recent entries were evicted", next.calls-calls)
+	}
+}
+
+func TestCacheUsedFromManyGoroutines(t *testing.T) {
+	c := newCache(&stubHandler{}, 2048, 0, time.Hour, time.Hour, time.Hour)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 2000 {
+				name := fmt.Sprintf("n%d.test.", (i*7+g)%3000)
+				key := cacheKey{name: name, qtype: dns.TypeA, qclass: dns.ClassINET}
+				m := new(dns.Msg)
+				m.SetQuestion(name, dns.TypeA)
+				m.Answer = []dns.RR{&dns.A{Hdr: rrHeader(name, dns.TypeA, 60), A: []byte{192, 0, 2, 1}}}
+				c.put(key, m, c.now())
+				if e := c.getFresh(key, c.now()); e != nil && e.key != key {
+					t.Errorf("getFresh(%v) returned the entry of %v", key, e.key)
+				}
+				c.get(key, c.now())
+			}
+		})
+	}
+	wg.Wait()
+	if l := c.Len(); l > 2048 {
+		t.Errorf("%d entries, want at most 2048", l)
 	}
 }

@@ -24,7 +24,9 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/miekg/dns"
 )
@@ -32,8 +34,17 @@ import (
 type fastPath struct {
 	s       *Server
 	list    Blocklist
-	origins []string // local zones' origins, lower case, no trailing dot
+	origins []string  // local zones' origins, lower case, no trailing dot
+	names   sync.Pool // *nameBuf for answer; read loops keep their own
 }
+
+// nameBuf holds the question name, lower-cased and dotted, while the fast
+// path looks it up. The name is handed to Blocklist.Lookup and used as the
+// cache key as a string that points into this buffer (no copy, no
+// allocation), so one nameBuf serves one query at a time, and neither
+// Lookup nor the cache may keep the string (they do not: Lookup returns
+// names from its own tables, the cache only compares keys).
+type nameBuf [256]byte
 
 // preparedPolicy is a Policy with its SOA rdata packed once.
 type preparedPolicy struct {
@@ -60,6 +71,7 @@ func (s *Server) prepareFastPath(bl Blocklist, zones []LocalZone) *fastPath {
 		return nil
 	}
 	f := &fastPath{s: s, list: bl}
+	f.names.New = func() any { return new(nameBuf) }
 	for _, z := range zones {
 		zo, ok := z.(zoneOrigins)
 		if !ok {
@@ -75,6 +87,13 @@ func (s *Server) prepareFastPath(bl Blocklist, zones []LocalZone) *fastPath {
 // answer returns the block answer for raw and true, or false when raw must
 // take the general path. A nil answer with true means dropped (rate limit).
 func (f *fastPath) answer(raw []byte, client netip.Addr, tcp bool, out []byte) ([]byte, bool) {
+	nb := f.names.Get().(*nameBuf)
+	defer f.names.Put(nb)
+	return f.answerBuf(raw, client, tcp, out, nb)
+}
+
+// answerBuf is answer with the caller's name buffer (a read loop's own).
+func (f *fastPath) answerBuf(raw []byte, client netip.Addr, tcp bool, out []byte, nameBuf *nameBuf) ([]byte, bool) {
 	if len(raw) < headerLen+5 {
 		return nil, false
 	}
@@ -89,7 +108,6 @@ func (f *fastPath) answer(raw []byte, client netip.Addr, tcp bool, out []byte) (
 	arcount := binary.BigEndian.Uint16(raw[10:])
 
 	// The question name, lower-cased into a dotted string.
-	var nameBuf [256]byte
 	n, off := 0, headerLen
 	for {
 		if off >= len(raw) {
@@ -145,7 +163,7 @@ func (f *fastPath) answer(raw []byte, client netip.Addr, tcp bool, out []byte) (
 	}
 
 	nameBuf[n] = '.'
-	fqdn := string(nameBuf[:n+1]) // the cache key's form
+	fqdn := unsafe.String(&nameBuf[0], n+1) // the cache key's form; see nameBuf
 	name := fqdn[:n]
 	for _, o := range f.origins {
 		if name == o || strings.HasSuffix(name, "."+o) {

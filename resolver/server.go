@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,11 +39,13 @@ type Config struct {
 	ResolveTimeout  time.Duration // all attempts for one query [3s]
 	UpstreamTLS     *tls.Config   // base TLS config for tls:// upstreams (RootCAs) [system roots]
 
-	MaxUDPSize   uint16        // largest UDP answer, also advertised in our OPT [1232]
-	TCPIdle      time.Duration // idle time before a client TCP connection is closed [10s]
-	MaxInFlight  int           // queries handled at once; beyond it UDP reads wait [4096]
-	MaxTCPConns  int           // client TCP connections open at once; more are closed [1000]
-	DrainTimeout time.Duration // on shutdown, wait this long for in-flight queries [3s]
+	MaxUDPSize    uint16        // largest UDP answer, also advertised in our OPT [1232]
+	UDPSockets    int           // UDP sockets per listen address (SO_REUSEPORT, Linux), each with its own read loop [GOMAXPROCS]
+	UDPReadBuffer int           // receive buffer per UDP socket in bytes, capped by net.core.rmem_max [4 MiB]; negative: the OS default
+	TCPIdle       time.Duration // idle time before a client TCP connection is closed [10s]
+	MaxInFlight   int           // queries handled at once; beyond it UDP reads wait [4096]
+	MaxTCPConns   int           // client TCP connections open at once; more are closed [1000]
+	DrainTimeout  time.Duration // on shutdown, wait this long for in-flight queries [3s]
 
 	RateLimit float64 // UDP queries per second per client; 0 = unlimited
 	RateBurst int     // [max(RateLimit, 20)]
@@ -157,6 +160,12 @@ func withDefaults(c Config) Config {
 		c.MaxUDPSize = 1232
 	}
 	c.MaxUDPSize = max(c.MaxUDPSize, 512)
+	if c.UDPSockets <= 0 {
+		c.UDPSockets = runtime.GOMAXPROCS(0)
+	}
+	if c.UDPReadBuffer == 0 {
+		c.UDPReadBuffer = 4 << 20
+	}
 	if c.TCPIdle == 0 {
 		c.TCPIdle = 10 * time.Second
 	}
@@ -251,10 +260,12 @@ func (s *Server) Run(ctx context.Context) error {
 	s.running = true
 	s.mu.Unlock()
 
-	udps, tcps, err := s.bind()
+	groups, tcps, err := s.bind()
+	var udps []*net.UDPConn
 	s.mu.Lock()
-	for _, c := range udps {
-		s.addrs = append(s.addrs, c.LocalAddr())
+	for _, g := range groups {
+		s.addrs = append(s.addrs, g[0].LocalAddr()) // the sockets of a group share it
+		udps = append(udps, g...)
 	}
 	for _, l := range tcps {
 		s.addrs = append(s.addrs, l.Addr())
@@ -275,7 +286,8 @@ func (s *Server) Run(ctx context.Context) error {
 	var stopping atomic.Bool
 	conns := &connSet{m: map[net.Conn]struct{}{}, max: s.cfg.MaxTCPConns}
 	for _, c := range udps {
-		loops.Go(func() { s.serveUDP(qctx, c, &inflight, &stopping) })
+		l := &udpLoop{s: s, ctx: qctx, c: c, inflight: &inflight, stopping: &stopping}
+		loops.Go(l.serve)
 	}
 	for _, l := range tcps {
 		loops.Go(func() { s.acceptTCP(qctx, l, &inflight, &stopping, conns) })
@@ -310,14 +322,16 @@ func (s *Server) Run(ctx context.Context) error {
 	return nil
 }
 
-// bind opens a UDP socket and a TCP listener on each listen address. With
-// port 0 the UDP socket takes the port the kernel gave the TCP listener
-// (TCP first: outgoing TCP connections crowd the ephemeral ports, UDP
-// sockets rarely do).
-func (s *Server) bind() (udps []*net.UDPConn, tcps []net.Listener, err error) {
-	fail := func(e error) ([]*net.UDPConn, []net.Listener, error) {
-		for _, c := range udps {
-			c.Close()
+// bind opens the UDP sockets (see listenUDP) and a TCP listener on each
+// listen address. With port 0 the UDP sockets take the port the kernel gave
+// the TCP listener (TCP first: outgoing TCP connections crowd the ephemeral
+// ports, UDP sockets rarely do).
+func (s *Server) bind() (udps [][]*net.UDPConn, tcps []net.Listener, err error) {
+	fail := func(e error) ([][]*net.UDPConn, []net.Listener, error) {
+		for _, g := range udps {
+			for _, c := range g {
+				c.Close()
+			}
 		}
 		for _, l := range tcps {
 			l.Close()
@@ -336,7 +350,7 @@ func (s *Server) bind() (udps []*net.UDPConn, tcps []net.Listener, err error) {
 			if port == "0" {
 				uaddr = net.JoinHostPort(host, fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
 			}
-			pc, err := net.ListenPacket("udp", uaddr)
+			g, err := s.listenUDP(uaddr)
 			if err != nil {
 				l.Close()
 				lastErr = fmt.Errorf("listening on udp %s: %w", uaddr, err)
@@ -345,7 +359,7 @@ func (s *Server) bind() (udps []*net.UDPConn, tcps []net.Listener, err error) {
 				}
 				return fail(lastErr)
 			}
-			udps, tcps, lastErr = append(udps, pc.(*net.UDPConn)), append(tcps, l), nil
+			udps, tcps, lastErr = append(udps, g), append(tcps, l), nil
 			break
 		}
 		if lastErr != nil {
@@ -353,45 +367,6 @@ func (s *Server) bind() (udps []*net.UDPConn, tcps []net.Listener, err error) {
 		}
 	}
 	return udps, tcps, nil
-}
-
-func (s *Server) serveUDP(ctx context.Context, c *net.UDPConn, inflight *sync.WaitGroup, stopping *atomic.Bool) {
-	out := s.packBufs.get() // for answers written on this loop
-	defer s.packBufs.put(out)
-	for {
-		buf := s.readBufs.get()
-		n, from, err := c.ReadFromUDPAddrPort(*buf)
-		if err != nil {
-			s.readBufs.put(buf)
-			if stopping.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			s.log.Debug("udp read", "err", err)
-			time.Sleep(time.Millisecond) // e.g. ICMP errors surfacing as read errors: do not spin
-			continue
-		}
-		// Block answers are cheap and need no I/O: answer them on the read
-		// loop. Everything else gets a goroutine (bounded by MaxInFlight).
-		if s.fast != nil {
-			if ans, ok := s.fast.answer((*buf)[:n], from.Addr(), false, *out); ok {
-				if ans != nil {
-					c.WriteToUDPAddrPort(ans, from)
-				}
-				s.readBufs.put(buf)
-				continue
-			}
-		}
-		s.sem <- struct{}{}
-		inflight.Add(1)
-		go func() {
-			defer func() { <-s.sem; inflight.Done(); s.readBufs.put(buf) }()
-			out := s.packBufs.get()
-			defer s.packBufs.put(out)
-			if ans := s.handleMsg(ctx, (*buf)[:n], from.Addr(), false, *out); ans != nil {
-				c.WriteToUDPAddrPort(ans, from)
-			}
-		}()
-	}
 }
 
 func (s *Server) acceptTCP(ctx context.Context, l net.Listener, inflight *sync.WaitGroup, stopping *atomic.Bool, conns *connSet) {
