@@ -169,8 +169,9 @@ func (b *Blocklists) rebuildLocked() {
 	}
 	// The old matcher and Sets are garbage now; hand their memory back to
 	// the OS at once instead of keeping it as GC headroom, so RSS stays
-	// flat across refreshes (a rebuild is rare; this costs one collection).
-	debug.FreeOSMemory()
+	// flat across refreshes (a rebuild is rare; this costs one collection,
+	// run beside the caller so that start-up and reloads do not wait for it).
+	go debug.FreeOSMemory()
 	b.report, b.walletRep = rep, wrep
 	if err := b.catalogue(sets, m, time.Now()); err != nil {
 		b.log.Error("catalogue not updated", "err", err)
