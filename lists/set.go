@@ -100,12 +100,12 @@ func (b *SetBuilder) Add(e Entry) {
 	if len(b.buf)+len(e.Value) > arenaChunk && len(b.buf) > 0 {
 		b.seal()
 	}
-	if len(b.chunks) >= 1<<(32-arenaChunkBits)-1 || b.n >= 1<<32-2 || len(e.Value) >= arenaChunk {
+	if len(b.chunks) >= 1<<(32-arenaChunkBits)-1 || uint64(b.n) >= 1<<32-2 || len(e.Value) >= arenaChunk {
 		return // 4 GiB in one source, or a 1 MiB value, is not a list we can hold
 	}
 	idx := uint32(b.n)
 	r := setRec{off: uint32(len(b.chunks))<<arenaChunkBits | uint32(len(b.buf)), flags: uint8(e.Kind)}
-	if e.Line > 0 && e.Line <= 1<<32-1 {
+	if e.Line > 0 && uint64(e.Line) <= 1<<32-1 {
 		r.line = uint32(e.Line)
 	}
 	if e.Action == Allow {
