@@ -47,7 +47,7 @@ func TestCacheExpiresAndMinMaxClamps(t *testing.T) {
 	if got := r.Answer[0].Header().Ttl; got != 20 {
 		t.Errorf("cached TTL %d, want 20 (raised to the minimum)", got)
 	}
-	r = ts.query(t, "udp", "a.test", dns.TypeA, false) // TTL 3600, lowered to 1800
+	ts.query(t, "udp", "a.test", dns.TypeA, false) // TTL 3600, lowered to 1800
 	r = ts.query(t, "udp", "a.test", dns.TypeA, false)
 	if got := r.Answer[0].Header().Ttl; got != 1800 {
 		t.Errorf("cached TTL %d, want 1800 (lowered to the maximum)", got)

@@ -67,14 +67,13 @@ func testList() *mapBlocklist {
 // authServer is a small authoritative server for the zone "test." (and a
 // few out-of-zone names) on 127.0.0.1, UDP and TCP on the same port.
 type authServer struct {
-	addr      string
-	udpCount  atomic.Int64
-	tcpCount  atomic.Int64
-	delay     atomic.Int64 // nanoseconds to wait before answering
-	udp, tcp  *dns.Server
-	stopOnce  sync.Once
-	zoneSOA   *dns.SOA
-	bigTXTLen int
+	addr     string
+	udpCount atomic.Int64
+	tcpCount atomic.Int64
+	delay    atomic.Int64 // nanoseconds to wait before answering
+	udp, tcp *dns.Server
+	stopOnce sync.Once
+	zoneSOA  *dns.SOA
 }
 
 func rr(t testing.TB, s string) dns.RR {

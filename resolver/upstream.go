@@ -83,9 +83,6 @@ func ParseUpstream(s string) (Upstream, error) {
 	return Upstream{}, fmt.Errorf("upstream %q: %q is not an IP address (upstreams are given by address so that reaching them needs no DNS); %s", s, rest, upstreamHelp)
 }
 
-// errTruncated is returned when a UDP answer is truncated; the caller retries over TCP.
-var errTruncated = errors.New("truncated answer")
-
 // upstreamConn sends queries to one upstream. TCP and TLS connections are
 // kept open and reused (RFC 7766, RFC 7858); UDP uses a fresh socket (random
 // source port) per query.

@@ -5,10 +5,10 @@
 package service
 
 import (
+	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -57,17 +57,17 @@ func (b *Blocklists) OnCompiled(fn func(*lists.Matcher)) {
 
 // NewBlocklists returns empty blocklists (nothing blocked) that never block
 // the allow names. guard nil means lists.DefaultGuard().
-func NewBlocklists(allow []string, guard *lists.Guard, log *slog.Logger) *Blocklists {
+func NewBlocklists(allow []string, guard *lists.Guard, log *slog.Logger) (*Blocklists, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cat, err := lists.NewCatalogue()
-	if err != nil { // only a schema error can fail here: a programming error
-		panic(err)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: %w", err)
 	}
 	b := &Blocklists{log: log, allow: allow, guard: guard, Catalogue: cat, catalogued: map[string]*lists.Set{}}
 	b.Wallets.Replace(wallet.NewBuilder().Build())
-	return b
+	return b, nil
 }
 
 // SetFeeds installs the feeds' current sets and rebuilds.
@@ -273,14 +273,4 @@ func totalRejects(reps map[string]*parse.Report) int {
 		n += r.TotalRejected()
 	}
 	return n
-}
-
-// sortedSources returns the keys of reps in order, for stable output.
-func sortedSources(reps map[string]parse.Report) []string {
-	out := make([]string, 0, len(reps))
-	for k := range reps {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

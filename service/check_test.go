@@ -19,7 +19,10 @@ func importSet(t *testing.T, name, rel string) *lists.Set {
 }
 
 func TestCheckExplainsEveryKindOfIndicator(t *testing.T) {
-	bl := NewBlocklists(nil, nil, nil)
+	bl, err := NewBlocklists(nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	bl.SetFeeds([]*lists.Set{
 		importSet(t, "polkadot", "polkadot-js-phishing/all.json"),
 		importSet(t, "decripto", "decripto-crypto-scam-blacklist/domini_scam.txt"),

@@ -33,7 +33,10 @@ func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Of
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	bl := NewBlocklists(cfg.Server.Allow, nil, log)
+	bl, err := NewBlocklists(cfg.Server.Allow, nil, log)
+	if err != nil {
+		return nil, err
+	}
 	off := &Offline{Lists: bl}
 
 	var sets []*lists.Set

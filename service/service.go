@@ -68,7 +68,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	}
 	defer db.Close()
 
-	bl := NewBlocklists(srv.Allow, nil, log)
+	bl, err := NewBlocklists(srv.Allow, nil, log)
+	if err != nil {
+		return err
+	}
 	var mgr *feeds.Manager // the callback runs only after NewManager returned
 	mgr, err = feeds.NewManager(cfg.ResolveFeeds(), feeds.ManagerOptions{
 		DataDir: srv.DataDir,

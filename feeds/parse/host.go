@@ -68,8 +68,8 @@ func splitTarget(raw string) (target, error) {
 			return t, &lists.RejectError{Reason: ReasonNotHost, Input: raw, Detail: "unsupported URL scheme " + quote(scheme)}
 		}
 		s = s[i+3:]
-	} else if strings.HasPrefix(s, "//") {
-		s = s[2:]
+	} else {
+		s = strings.TrimPrefix(s, "//")
 	}
 	hostEnd := strings.IndexAny(s, "/?#")
 	rest := ""
