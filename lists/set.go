@@ -1,6 +1,7 @@
 package lists
 
 import (
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -295,18 +296,34 @@ func (s *Set) Entries(fn func(Entry) bool) {
 // golang.org/x/net/publicsuffix allocates on every call.
 func (s *Set) isPublicSuffix(i uint32) bool {
 	s.psOnce.Do(func() {
-		for j := 0; j < s.n; j++ {
-			if s.rec(uint32(j)).kind() != KindDomain && s.rec(uint32(j)).kind() != KindURL {
-				continue
-			}
-			v := s.value(uint32(j))
-			if k := strings.IndexByte(v, '/'); k >= 0 {
-				v = v[:k]
-			}
-			if ps, _ := publicsuffix.PublicSuffix(v); ps == v {
-				s.ps = append(s.ps, uint32(j))
-			}
+		// Large Sets are split across the CPUs: this walk is most of a
+		// fresh Set's compile time (one PSL lookup per name).
+		parts := 1
+		if s.n >= 1<<16 {
+			parts = runtime.GOMAXPROCS(0)
 		}
+		found := make([][]uint32, parts)
+		var wg sync.WaitGroup
+		for p := range parts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := s.n * p / parts; j < s.n*(p+1)/parts; j++ {
+					if k := s.rec(uint32(j)).kind(); k != KindDomain && k != KindURL {
+						continue
+					}
+					v := s.value(uint32(j))
+					if k := strings.IndexByte(v, '/'); k >= 0 {
+						v = v[:k]
+					}
+					if ps, _ := publicsuffix.PublicSuffix(v); ps == v {
+						found[p] = append(found[p], uint32(j))
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		s.ps = slices.Concat(found...) // ranges in order: sorted
 	})
 	_, found := slices.BinarySearch(s.ps, i)
 	return found
