@@ -161,7 +161,7 @@ func (b *Blocklists) rebuildLocked() {
 	sets = append(sets, b.feedSets...)
 
 	m, rep := lists.Compile(sets, lists.CompileOptions{Allow: b.allow, Guard: b.guard, Sources: b.sourceOpts})
-	ix, wrep := buildWalletIndex(sets)
+	ix, wrep := buildWalletIndex(withIndicators(sets, rep, func(r lists.SourceReport) int { return r.Addresses }))
 	b.Domains.Replace(m)
 	b.Wallets.Replace(ix)
 	if b.onCompiled != nil {
@@ -206,7 +206,10 @@ func (b *Blocklists) catalogue(sets []*lists.Set, m *lists.Matcher, now time.Tim
 		if b.catalogued[src] == s {
 			continue
 		}
-		rows := canonicalRows(lists.IndicatorsOf(s))
+		var rows []lists.Indicator
+		if r := b.report.Source(src); r.URLs+r.Addresses+r.Lookalikes > 0 || r.Entries == 0 {
+			rows = canonicalRows(lists.IndicatorsOf(s)) // a domains-only Set has none: skip the walk
+		}
 		if _, err := b.Catalogue.ReplaceSourceIndicators(src, now, append(rows, guarded[src]...)); err != nil {
 			return err
 		}
@@ -237,6 +240,19 @@ func canonicalRows(rows []lists.Indicator) []lists.Indicator {
 			r.Value, r.Chain = a.Canonical, a.Network
 		}
 		out = append(out, r)
+	}
+	return out
+}
+
+// withIndicators returns the sets whose report counts some entries of the
+// kind count picks, so that walks for addresses or URLs skip the
+// (large) domains-only Sets.
+func withIndicators(sets []*lists.Set, rep lists.CompileReport, count func(lists.SourceReport) int) []*lists.Set {
+	out := make([]*lists.Set, 0, len(sets))
+	for _, s := range sets {
+		if count(rep.Source(s.Source())) > 0 {
+			out = append(out, s)
+		}
 	}
 	return out
 }
