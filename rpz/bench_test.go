@@ -187,29 +187,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // the last name, then following an update of 1% of the names (Update,
 // NOTIFY, IXFR, BIND's policy reload) until it blocks a new name.
 func BenchmarkBINDFollows(b *testing.B) {
-	for _, n := range []int{100_000, 1_000_000} {
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			ms := []*lists.Matcher{syntheticMatcher(n, 0), syntheticMatcher(n, n/100)}
-			var axfr, ixfr time.Duration
-			for b.Loop() {
-				port := freePort(b)
-				bindAddr := "127.0.0.1:" + strconv.Itoa(port)
-				s, addr, _ := startServer(b, Config{Notify: []string{bindAddr}, NotifyTimeout: 200 * time.Millisecond}, ms[0])
-				start := time.Now()
-				startNamed(b, addr, nil, port)
-				waitBlocked(b, bindAddr, syntheticName(n-1), 120*time.Second)
-				axfr += time.Since(start)
-				start = time.Now()
-				if _, err := s.Update(ms[1]); err != nil {
-					b.Fatal(err)
-				}
-				waitBlocked(b, bindAddr, syntheticName(n+n/100-1), 120*time.Second) // listed only in ms[1]
-				ixfr += time.Since(start)
-			}
-			b.ReportMetric(axfr.Seconds()/float64(b.N), "s-to-load")
-			b.ReportMetric(ixfr.Seconds()/float64(b.N), "s-to-follow-1%")
-		})
-	}
+	benchFollower(b, func(b *testing.B, rpzAddr string, port int) { startNamed(b, rpzAddr, nil, port) })
 }
 
 // BenchmarkUnboundFollows measures what an ISP sees: a fresh Unbound rpz: follower
@@ -217,24 +195,31 @@ func BenchmarkBINDFollows(b *testing.B) {
 // the last name, then following an update of 1% of the names (Update,
 // NOTIFY, IXFR, Unbound's reload) until it blocks a new name.
 func BenchmarkUnboundFollows(b *testing.B) {
+	benchFollower(b, func(b *testing.B, rpzAddr string, port int) { startUnbound(b, rpzAddr, port) })
+}
+
+// benchFollower starts a secondary with start for 100k and 1M names, times
+// until it blocks the last name (AXFR and load), then until it follows an
+// update of 1% of the names (Update, NOTIFY, IXFR, reload).
+func benchFollower(b *testing.B, start func(b *testing.B, rpzAddr string, port int)) {
 	for _, n := range []int{100_000, 1_000_000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			ms := []*lists.Matcher{syntheticMatcher(n, 0), syntheticMatcher(n, n/100)}
 			var axfr, ixfr time.Duration
 			for b.Loop() {
 				port := freePort(b)
-				ubAddr := "127.0.0.1:" + strconv.Itoa(port)
-				s, addr, _ := startServer(b, Config{Notify: []string{ubAddr}, NotifyTimeout: 200 * time.Millisecond}, ms[0])
-				start := time.Now()
-				startUnbound(b, addr, port)
-				waitBlocked(b, ubAddr, syntheticName(n-1), 120*time.Second)
-				axfr += time.Since(start)
-				start = time.Now()
+				follower := "127.0.0.1:" + strconv.Itoa(port)
+				s, addr, _ := startServer(b, Config{Notify: []string{follower}, NotifyTimeout: 200 * time.Millisecond}, ms[0])
+				t0 := time.Now()
+				start(b, addr, port)
+				waitBlocked(b, follower, syntheticName(n-1), 120*time.Second)
+				axfr += time.Since(t0)
+				t0 = time.Now()
 				if _, err := s.Update(ms[1]); err != nil {
 					b.Fatal(err)
 				}
-				waitBlocked(b, ubAddr, syntheticName(n+n/100-1), 120*time.Second) // listed only in ms[1]
-				ixfr += time.Since(start)
+				waitBlocked(b, follower, syntheticName(n+n/100-1), 120*time.Second) // listed only in ms[1]
+				ixfr += time.Since(t0)
 			}
 			b.ReportMetric(axfr.Seconds()/float64(b.N), "s-to-load")
 			b.ReportMetric(ixfr.Seconds()/float64(b.N), "s-to-follow-1%")

@@ -1,14 +1,12 @@
 package rpz
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -69,28 +67,10 @@ func freePort(t testing.TB) int {
 	return 0
 }
 
-// syncBuffer collects a child's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startChild runs a resolver in the foreground until the test ends.
-func startChild(t testing.TB, name string, args ...string) *syncBuffer {
+func startChild(t testing.TB, name string, args ...string) *logBuffer {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &logBuffer{}
 	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

@@ -17,7 +17,8 @@ import (
 	"github.com/scamblock/scamblock/lists"
 )
 
-// logBuffer collects a server's log lines for assertions.
+// logBuffer collects a server's log lines or a child process's output
+// for assertions; safe for concurrent writers.
 type logBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
