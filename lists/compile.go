@@ -86,16 +86,47 @@ const maxGuardedExamples = 5
 //
 // Compile does not modify the Sets; the Matcher shares their memory.
 func Compile(sets []*Set, opts CompileOptions) (*Matcher, CompileReport) {
+	c := newCompiler(opts)
+	userAllow := c.userAllowSet(opts.Allow)
+	c.layout(userAllow, sets)
+	c.indexAndAllow()
+	c.applyBlocks()
+	c.sortIndexes()
+	return c.m, c.report()
+}
+
+// compiler is the state of one Compile: the Matcher being filled and what
+// the report counts. Each stage of Compile is one of its methods.
+type compiler struct {
+	m       *Matcher
+	guard   *Guard
+	sources map[string]SourceOptions
+
+	reports       []SourceReport // one per m.sets
+	allowRejected []string
+	// lastSet[p] is the set (+1) that last listed the name in slot p, to
+	// count duplicates; it is dropped after compiling.
+	lastSet []uint16
+}
+
+func newCompiler(opts CompileOptions) compiler {
 	g := opts.Guard
 	if g == nil {
 		g = DefaultGuard()
 	}
-	m := &Matcher{guard: g, userAllow: map[string]struct{}{}}
-	var rep CompileReport
+	return compiler{
+		m:       &Matcher{guard: g, userAllow: map[string]struct{}{}},
+		guard:   g,
+		sources: opts.Sources,
+	}
+}
 
-	// The user's --allow names become a Set of their own, first in line.
+// userAllowSet turns the user's --allow names into a Set of their own
+// (nil when there are none) and remembers them in the Matcher. Names that
+// are not host names are reported, not applied.
+func (c *compiler) userAllowSet(allow []string) *Set {
 	ab := NewSetBuilder(SourceAllow)
-	for _, a := range opts.Allow {
+	for _, a := range allow {
 		raw := strings.TrimPrefix(strings.TrimSpace(a), "*.")
 		n, err := NormalizeHost(raw)
 		if ReasonOf(err) == ReasonUnknownTLD {
@@ -103,18 +134,29 @@ func Compile(sets []*Set, opts CompileOptions) (*Matcher, CompileReport) {
 			n, err = strings.ToLower(strings.TrimSuffix(raw, ".")), nil
 		}
 		if err != nil {
-			rep.AllowRejected = append(rep.AllowRejected, fmt.Sprintf("%s: %v", a, err))
+			c.allowRejected = append(c.allowRejected, fmt.Sprintf("%s: %v", a, err))
 			continue
 		}
-		if _, dup := m.userAllow[n]; dup {
+		if _, dup := c.m.userAllow[n]; dup {
 			continue
 		}
-		m.userAllow[n] = struct{}{}
+		c.m.userAllow[n] = struct{}{}
 		ab.Add(Entry{Value: n, Kind: KindDomain, Action: Allow})
 	}
+	if ab.Len() == 0 {
+		return nil
+	}
+	return ab.Build()
+}
+
+// layout puts the --allow Set first and the others in order (nil Sets
+// skipped), numbers every entry globally and sizes the table for the
+// entries that may go into it.
+func (c *compiler) layout(userAllow *Set, sets []*Set) {
+	m := c.m
 	all := make([]*Set, 0, len(sets)+1)
-	if ab.Len() > 0 {
-		all = append(all, ab.Build())
+	if userAllow != nil {
+		all = append(all, userAllow)
 	}
 	for _, s := range sets {
 		if s != nil {
@@ -123,173 +165,218 @@ func Compile(sets []*Set, opts CompileOptions) (*Matcher, CompileReport) {
 	}
 	m.sets = all
 	m.bases = make([]uint32, len(all)+1)
+	c.reports = make([]SourceReport, len(all))
 	capacity := 0
 	for i, s := range all {
 		m.bases[i+1] = m.bases[i] + uint32(s.n)
+		c.reports[i] = SourceReport{Source: s.source, Entries: s.n}
+		urlsBlockHost := c.sources[s.source].URLBlocksHost
 		for ri := 0; ri < s.n; ri++ {
-			if k := s.rec(uint32(ri)).kind(); k == KindDomain || k == KindURL && opts.Sources[s.source].URLBlocksHost {
+			if k := s.rec(uint32(ri)).kind(); k == KindDomain || k == KindURL && urlsBlockHost {
 				capacity++
 			}
 		}
 	}
-
-	// Table: load factor ≤ 0.7 with linear probing.
+	// Load factor ≤ 0.7 with linear probing.
 	nslots := capacity*10/7 + 8
 	m.slots = make([]uint64, nslots)
-	// lastSet[p] is the set (+1) that last listed the name in slot p, to
-	// count duplicates; it is dropped after compiling.
-	lastSet := make([]uint16, nslots)
+	c.lastSet = make([]uint16, nslots)
+}
 
-	reports := make([]SourceReport, len(all))
-	for i, s := range all {
-		reports[i].Source = s.source
-		reports[i].Entries = s.n
+// indexAndAllow is the first pass over every entry: it counts kinds,
+// indexes URL, address and look-alike entries, and inserts the Allow
+// entries, so that an Allow is in the table before any Block of its name.
+func (c *compiler) indexAndAllow() {
+	m := c.m
+	for si, s := range m.sets {
+		rp := &c.reports[si]
+		for ri := uint32(0); ri < uint32(s.n); ri++ {
+			r := s.rec(ri)
+			ref := m.bases[si] + ri
+			kind := r.kind()
+			c.index(rp, s, ri, ref, kind)
+			if kind == KindDomain && r.action() == Allow {
+				c.insert(si, ref, s.value(ri), r)
+			}
+		}
 	}
+}
 
-	// userAllowed reports whether a --allow name covers name.
-	userAllowed := func(name string) bool {
-		if len(m.userAllow) == 0 {
+// index counts entry ri of s by kind and adds the non-domain kinds to
+// their indexes.
+func (c *compiler) index(rp *SourceReport, s *Set, ri, ref uint32, kind Kind) {
+	m := c.m
+	switch kind {
+	case KindDomain:
+		rp.Domains++
+	case KindURL:
+		rp.URLs++
+		m.urls = append(m.urls, hashRef{hashName(m.listedName(ref)), ref})
+	case KindAddress:
+		rp.Addresses++
+		m.addresses = append(m.addresses, hashRef{hashName(s.value(ri)), ref})
+	case KindLookalike:
+		rp.Lookalikes++
+		v := s.value(ri)
+		if form, ok := fuzzyForm(v); ok {
+			m.fuzzy = append(m.fuzzy, fuzzyTarget{target: v, form: form, labels: strings.Count(form, ".") + 1, tol: s.tolerance(ri), ref: ref})
+		}
+	}
+}
+
+// applyBlocks is the second pass: it inserts every Block entry that the
+// guard and the --allow names let through. A domain entry lists its name;
+// a URL entry lists its host only when its source says URLBlocksHost.
+func (c *compiler) applyBlocks() {
+	m := c.m
+	for si, s := range m.sets {
+		so := c.sources[s.source]
+		rp := &c.reports[si]
+		for ri := uint32(0); ri < uint32(s.n); ri++ {
+			r := s.rec(ri)
+			if r.action() == Allow {
+				continue
+			}
+			ref := m.bases[si] + ri
+			var name string
+			switch kind := r.kind(); {
+			case kind == KindDomain:
+				name = s.value(ri)
+			case kind == KindURL && so.URLBlocksHost:
+				name = m.listedName(ref)
+			default:
+				continue
+			}
+			if c.refused(rp, s, ri, ref, r, name, so) {
+				continue
+			}
+			c.insert(si, ref, name, r)
+		}
+	}
+}
+
+// refused reports whether the guard or a --allow name keeps Block entry
+// ref out of the table, and records which one did.
+func (c *compiler) refused(rp *SourceReport, s *Set, ri, ref uint32, r setRec, name string, so SourceOptions) bool {
+	// The public-suffix answer is memoized in the Set.
+	rule, guarded := RulePublicSuffix, s.isPublicSuffix(ri)
+	if !guarded {
+		rule, guarded = c.guard.checkSites(name)
+	}
+	if guarded && so.Trusted && rule != RulePublicSuffix {
+		guarded = false
+	}
+	if guarded {
+		c.m.guarded = append(c.m.guarded, guardedRef{ref: ref, rule: ruleID(rule)})
+		if rp.Guarded == nil {
+			rp.Guarded = map[string]int{}
+		}
+		rp.Guarded[rule]++
+		if len(rp.GuardedExamples) < maxGuardedExamples {
+			rp.GuardedExamples = append(rp.GuardedExamples, GuardedEntry{Name: name, Source: s.source, Line: int(r.line), Rule: rule})
+		}
+		return true
+	}
+	if c.userAllowed(name) {
+		c.m.dropped = append(c.m.dropped, ref)
+		rp.AllowedByUser++
+		return true
+	}
+	return false
+}
+
+// userAllowed reports whether a --allow name covers name.
+func (c *compiler) userAllowed(name string) bool {
+	if len(c.m.userAllow) == 0 {
+		return false
+	}
+	for {
+		if _, ok := c.m.userAllow[name]; ok {
+			return true
+		}
+		i := strings.IndexByte(name, '.')
+		if i < 0 {
 			return false
 		}
-		for {
-			if _, ok := m.userAllow[name]; ok {
-				return true
-			}
-			i := strings.IndexByte(name, '.')
-			if i < 0 {
-				return false
-			}
-			name = name[i+1:]
+		name = name[i+1:]
+	}
+}
+
+// insert adds global reference ref of set si, listing name, to the table.
+// The first entry of a name decides (Allows go in first); a later one only
+// counts, or decides for the subtree when the first one was exact.
+func (c *compiler) insert(si int, ref uint32, name string, r setRec) {
+	m := c.m
+	rp := &c.reports[si]
+	nslots := len(m.slots)
+	mixed := mix(hashName(name))
+	tag := tagOf(mixed)
+	p := slotOf(mixed, nslots)
+	for {
+		sl := m.slots[p]
+		if sl == 0 {
+			break
+		}
+		if slotTag(sl) == tag && m.listedName(slotFull(sl)-1) == name {
+			c.relist(p, si, ref, r)
+			return
+		}
+		p++
+		if p == nslots {
+			p = 0
 		}
 	}
-
-	// insert adds global reference ref, listing name, to the table.
-	// Allows are inserted before Blocks, so the first entry decides.
-	insert := func(si int, ref uint32, name string, r setRec) {
-		rp := &reports[si]
-		mixed := mix(hashName(name))
-		tag := tagOf(mixed)
-		p := slotOf(mixed, nslots)
-		for {
-			sl := m.slots[p]
-			if sl == 0 {
-				break
-			}
-			if slotTag(sl) == tag && m.listedName(slotFull(sl)-1) == name {
-				addsSub := slotMode(sl) == subNone && !r.exact()
-				if lastSet[p] == uint16(si+1) && !addsSub {
-					rp.Duplicates++
-					return
-				}
-				lastSet[p] = uint16(si + 1)
-				if r.action() == Block && m.actionOf(slotFull(sl)-1) == Allow {
-					rp.OverriddenByAllow++
-				}
-				if addsSub {
-					if m.subs == nil {
-						m.subs = map[uint32]uint32{}
-					}
-					m.subs[slotFull(sl)] = ref + 1
-					m.slots[p] = sl&^(3<<32) | subOther<<32
-				}
-				rp.Applied++
-				return
-			}
-			p++
-			if p == nslots {
-				p = 0
-			}
-		}
-		mode := uint64(subSame)
-		if r.exact() {
-			mode = subNone
-		}
-		m.slots[p] = tag<<34 | mode<<32 | uint64(ref+1)
-		if strings.IndexByte(name, '.') < 0 {
-			m.tlds = true
-		}
-		lastSet[p] = uint16(si + 1)
-		m.count++
-		rp.Applied++
+	mode := uint64(subSame)
+	if r.exact() {
+		mode = subNone
 	}
-
-	// Pass 1: allow entries; pass 2: block entries.
-	for pass := 0; pass < 2; pass++ {
-		for si, s := range all {
-			so := opts.Sources[s.source]
-			rp := &reports[si]
-			for ri := 0; ri < s.n; ri++ {
-				r := s.rec(uint32(ri))
-				ref := m.bases[si] + uint32(ri)
-				kind := r.kind()
-				if pass == 0 {
-					switch kind {
-					case KindDomain:
-						rp.Domains++
-					case KindURL:
-						rp.URLs++
-						m.urls = append(m.urls, hashRef{hashName(m.listedName(ref)), ref})
-					case KindAddress:
-						rp.Addresses++
-						m.addresses = append(m.addresses, hashRef{hashName(s.value(uint32(ri))), ref})
-					case KindLookalike:
-						rp.Lookalikes++
-						v := s.value(uint32(ri))
-						if form, ok := fuzzyForm(v); ok {
-							m.fuzzy = append(m.fuzzy, fuzzyTarget{target: v, form: form, labels: strings.Count(form, ".") + 1, tol: s.tolerance(uint32(ri)), ref: ref})
-						}
-					}
-				}
-				isAllow := r.action() == Allow
-				if isAllow != (pass == 0) {
-					continue
-				}
-				var name string
-				switch {
-				case kind == KindDomain:
-					name = s.value(uint32(ri))
-				case kind == KindURL && so.URLBlocksHost && !isAllow:
-					name = m.listedName(ref)
-				default:
-					continue
-				}
-				if !isAllow {
-					// The public-suffix answer is memoized in the Set.
-					rule, guarded := RulePublicSuffix, s.isPublicSuffix(uint32(ri))
-					if !guarded {
-						rule, guarded = g.checkSites(name)
-					}
-					if guarded && so.Trusted && rule != RulePublicSuffix {
-						guarded = false
-					}
-					if guarded {
-						m.guarded = append(m.guarded, guardedRef{ref: ref, rule: ruleID(rule)})
-						if rp.Guarded == nil {
-							rp.Guarded = map[string]int{}
-						}
-						rp.Guarded[rule]++
-						if len(rp.GuardedExamples) < maxGuardedExamples {
-							rp.GuardedExamples = append(rp.GuardedExamples, GuardedEntry{Name: name, Source: s.source, Line: int(r.line), Rule: rule})
-						}
-						continue
-					}
-					if userAllowed(name) {
-						m.dropped = append(m.dropped, ref)
-						rp.AllowedByUser++
-						continue
-					}
-				}
-				insert(si, ref, name, r)
-			}
-		}
+	m.slots[p] = tag<<34 | mode<<32 | uint64(ref+1)
+	if strings.IndexByte(name, '.') < 0 {
+		m.tlds = true
 	}
-	slices.SortFunc(m.urls, func(a, b hashRef) int { return cmp.Compare(a.hash, b.hash) })
-	slices.SortFunc(m.addresses, func(a, b hashRef) int { return cmp.Compare(a.hash, b.hash) })
+	c.lastSet[p] = uint16(si + 1)
+	m.count++
+	rp.Applied++
+}
 
-	rep.Sources = reports
-	rep.Total.Source = "total"
-	for _, r := range reports {
-		t := &rep.Total
+// relist handles an entry of set si naming the name already in slot p.
+func (c *compiler) relist(p, si int, ref uint32, r setRec) {
+	m := c.m
+	rp := &c.reports[si]
+	sl := m.slots[p]
+	addsSub := slotMode(sl) == subNone && !r.exact()
+	if c.lastSet[p] == uint16(si+1) && !addsSub {
+		rp.Duplicates++
+		return
+	}
+	c.lastSet[p] = uint16(si + 1)
+	if r.action() == Block && m.actionOf(slotFull(sl)-1) == Allow {
+		rp.OverriddenByAllow++
+	}
+	if addsSub {
+		if m.subs == nil {
+			m.subs = map[uint32]uint32{}
+		}
+		m.subs[slotFull(sl)] = ref + 1
+		m.slots[p] = sl&^(3<<32) | subOther<<32
+	}
+	rp.Applied++
+}
+
+// sortIndexes sorts the URL and address indexes by hash for LookupURL and
+// LookupAddress.
+func (c *compiler) sortIndexes() {
+	byHash := func(a, b hashRef) int { return cmp.Compare(a.hash, b.hash) }
+	slices.SortFunc(c.m.urls, byHash)
+	slices.SortFunc(c.m.addresses, byHash)
+}
+
+// report sums the per-source counts.
+func (c *compiler) report() CompileReport {
+	rep := CompileReport{Sources: c.reports, Names: c.m.count, AllowRejected: c.allowRejected}
+	t := &rep.Total
+	t.Source = "total"
+	for _, r := range c.reports {
 		t.Entries += r.Entries
 		t.Domains += r.Domains
 		t.URLs += r.URLs
@@ -306,8 +393,7 @@ func Compile(sets []*Set, opts CompileOptions) (*Matcher, CompileReport) {
 			t.Guarded[k] += v
 		}
 	}
-	rep.Names = m.count
-	return m, rep
+	return rep
 }
 
 // Source returns the report of the named source (zero value if absent).

@@ -1,6 +1,8 @@
 package lists
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 )
 
@@ -52,120 +54,170 @@ func (m *Matcher) Explain(name string) Explanation {
 		ex.Name = name
 		return ex
 	}
-	host, path, hasPath := strings.Cut(strings.TrimSpace(name), "/")
+	raw := strings.TrimSpace(name)
+	host, path, hasPath := strings.Cut(raw, "/")
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	ex.Name = host
 	if n, err := NormalizeHost(host); err == nil {
 		host = n
-		ex.Name = n
 	}
+	ex.Name = host
+	m.explainDecision(&ex, host, raw)
+	ex.UserAllow = m.userAllowOf(host)
+	x := m.newExplainer(&ex, raw, host)
+	x.hasPath, x.path = hasPath, path
+	x.scan()
+	ex.Listings = x.sorted()
+	return ex
+}
+
+// explainDecision fills in what Lookup (or LookupAddress) answers.
+func (m *Matcher) explainDecision(ex *Explanation, host, raw string) {
 	hit, blocked := m.Lookup(host)
 	ex.Blocked = blocked
 	if hit.Source != "" {
 		ex.Decision = &hit
 	}
-	if a, ok := m.LookupAddress(strings.TrimSpace(name)); ok || a.Source != "" {
+	if a, ok := m.LookupAddress(raw); ok || a.Source != "" {
 		ex.Blocked = ok
 		ex.Decision = &a
 	}
+}
 
-	// depth[n] is how many labels n lies above host (0 = host itself).
-	depth := map[string]int{}
-	for d, n := 0, host; ; d++ {
-		depth[n] = d
-		i := strings.IndexByte(n, '.')
-		if i < 0 {
-			break
-		}
-		n = n[i+1:]
-	}
+// userAllowOf returns the --allow name that covers host ("" if none).
+func (m *Matcher) userAllowOf(host string) string {
 	for n := host; ; {
 		if _, ok := m.userAllow[n]; ok {
-			ex.UserAllow = n
-			break
+			return n
 		}
+		i := strings.IndexByte(n, '.')
+		if i < 0 {
+			return ""
+		}
+		n = n[i+1:]
+	}
+}
+
+// explainer gathers the listings Explain reports in one scan of every Set.
+type explainer struct {
+	m         *Matcher
+	ex        *Explanation
+	raw, host string
+	hasPath   bool
+	path      string
+	depth     map[string]int   // how many labels a name lies above host (0 = host itself)
+	guarded   map[uint32]uint8 // ref → guard rule
+	dropped   map[uint32]bool  // refs dropped by --allow
+	listed    []rankedListing
+}
+
+type rankedListing struct {
+	depth int
+	l     Listing
+}
+
+func (m *Matcher) newExplainer(ex *Explanation, raw, host string) *explainer {
+	x := &explainer{m: m, ex: ex, raw: raw, host: host,
+		depth:   map[string]int{},
+		guarded: make(map[uint32]uint8, len(m.guarded)),
+		dropped: make(map[uint32]bool, len(m.dropped)),
+	}
+	for d, n := 0, host; ; d++ {
+		x.depth[n] = d
 		i := strings.IndexByte(n, '.')
 		if i < 0 {
 			break
 		}
 		n = n[i+1:]
 	}
-
-	guarded := make(map[uint32]uint8, len(m.guarded))
 	for _, g := range m.guarded {
-		guarded[g.ref] = g.rule
+		x.guarded[g.ref] = g.rule
 	}
-	dropped := make(map[uint32]bool, len(m.dropped))
 	for _, r := range m.dropped {
-		dropped[r] = true
+		x.dropped[r] = true
 	}
-	type ranked struct {
-		depth int
-		l     Listing
-	}
-	var listed []ranked
-	raw := strings.TrimSpace(name)
+	return x
+}
+
+func (x *explainer) scan() {
+	m := x.m
 	for si, s := range m.sets {
-		for ri := 0; ri < s.n; ri++ {
-			r := s.rec(uint32(ri))
-			ref := m.bases[si] + uint32(ri)
-			v := s.value(uint32(ri))
-			switch r.kind() {
-			case KindDomain, KindURL:
-				n := m.listedName(ref)
-				d, ok := depth[n]
-				if !ok {
-					continue
-				}
-				l := m.listing(ref)
-				if r.kind() == KindURL {
-					if d != 0 {
-						continue
-					}
-					p := v[len(n):]
-					l.Status = "indicator"
-					if hasPath && strings.HasPrefix("/"+path, p) {
-						ex.URLs = append([]Listing{l}, ex.URLs...)
-					} else {
-						ex.URLs = append(ex.URLs, l)
-					}
-					continue
-				}
-				switch {
-				case guarded[ref] != 0:
-					l.Status = "guarded:" + ruleNames[guarded[ref]]
-				case dropped[ref]:
-					l.Status = "allowed:" + SourceAllow
-				case d > 0 && r.exact():
-					l.Status = "not-applicable"
-				case m.decides(ref, d == 0):
-					l.Status = "applied"
-				default:
-					l.Status = "shadowed"
-				}
-				listed = append(listed, ranked{d, l})
+		for ri := uint32(0); ri < uint32(s.n); ri++ {
+			ref := m.bases[si] + ri
+			switch r := s.rec(ri); r.kind() {
+			case KindDomain:
+				x.domain(ref, r)
+			case KindURL:
+				x.url(ref, s.value(ri))
 			case KindAddress, KindLookalike:
-				if v == raw || v == host || ex.Decision != nil && ex.Decision.Category == CategoryLookalike && v == ex.Decision.Name && ex.Decision.Source == s.source {
-					l := m.listing(ref)
-					l.Status = "indicator"
-					if r.kind() == KindLookalike && v != host {
-						l.Status = "applied"
-					}
-					listed = append(listed, ranked{0, l})
-				}
+				x.indicator(s, ri, ref, r)
 			}
 		}
 	}
-	// Most specific first; stable keeps source order within a level.
-	for i := 1; i < len(listed); i++ {
-		for j := i; j > 0 && listed[j].depth < listed[j-1].depth; j-- {
-			listed[j], listed[j-1] = listed[j-1], listed[j]
-		}
+}
+
+// domain adds a domain entry listing host or a parent, with what became
+// of it.
+func (x *explainer) domain(ref uint32, r setRec) {
+	d, ok := x.depth[x.m.listedName(ref)]
+	if !ok {
+		return
 	}
-	for _, r := range listed {
-		ex.Listings = append(ex.Listings, r.l)
+	l := x.m.listing(ref)
+	switch {
+	case x.guarded[ref] != 0:
+		l.Status = "guarded:" + ruleNames[x.guarded[ref]]
+	case x.dropped[ref]:
+		l.Status = "allowed:" + SourceAllow
+	case d > 0 && r.exact():
+		l.Status = "not-applicable"
+	case x.m.decides(ref, d == 0):
+		l.Status = "applied"
+	default:
+		l.Status = "shadowed"
 	}
-	return ex
+	x.listed = append(x.listed, rankedListing{d, l})
+}
+
+// url adds a URL indicator of host; those matching the queried path first.
+func (x *explainer) url(ref uint32, v string) {
+	n := x.m.listedName(ref)
+	if d, ok := x.depth[n]; !ok || d != 0 {
+		return
+	}
+	l := x.m.listing(ref)
+	l.Status = "indicator"
+	if x.hasPath && strings.HasPrefix("/"+x.path, v[len(n):]) {
+		x.ex.URLs = append([]Listing{l}, x.ex.URLs...)
+	} else {
+		x.ex.URLs = append(x.ex.URLs, l)
+	}
+}
+
+// indicator adds an address or look-alike entry that names the query, or
+// the look-alike target that decided.
+func (x *explainer) indicator(s *Set, ri, ref uint32, r setRec) {
+	v := s.value(ri)
+	dec := x.ex.Decision
+	if v != x.raw && v != x.host && (dec == nil || dec.Category != CategoryLookalike || v != dec.Name || dec.Source != s.source) {
+		return
+	}
+	l := x.m.listing(ref)
+	l.Status = "indicator"
+	if r.kind() == KindLookalike && v != x.host {
+		l.Status = "applied"
+	}
+	x.listed = append(x.listed, rankedListing{0, l})
+}
+
+// sorted returns the listings most specific first, in source order within
+// a level.
+func (x *explainer) sorted() []Listing {
+	slices.SortStableFunc(x.listed, func(a, b rankedListing) int { return cmp.Compare(a.depth, b.depth) })
+	var out []Listing
+	for _, r := range x.listed {
+		out = append(out, r.l)
+	}
+	return out
 }
 
 // decides reports whether ref is the entry the table holds for its name,
