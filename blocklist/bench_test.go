@@ -1,4 +1,4 @@
-package service
+package blocklist
 
 import (
 	"strconv"
@@ -7,15 +7,16 @@ import (
 	"github.com/scamblock/scamblock/lists"
 )
 
-// BenchmarkRebuild1M measures what a list change costs the service: the
-// compile, the wallet index, the catalogue, for one source of 1M domains.
+// BenchmarkRebuild1M measures what a list change costs the running server:
+// the compile, the wallet index, the catalogue, for one source of 1M
+// domains.
 func BenchmarkRebuild1M(b *testing.B) {
 	sb := lists.NewSetBuilder("big")
 	for i := range 1_000_000 {
 		sb.Add(lists.Entry{Value: "claim-" + strconv.Itoa(i) + "-airdrop.com", Kind: lists.KindDomain, Line: i + 1})
 	}
 	set := sb.Build()
-	bl, err := NewBlocklists(nil, nil, nil)
+	bl, err := New(nil, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,10 @@
-package lists
+// Package catalogue is the go-memdb store of what people ask about: the
+// sources (feeds, submissions) with their fetch state, and the non-bulk
+// indicators (wallet addresses, URL indicators, look-alike targets,
+// researcher submissions, guarded entries) with first and last seen times.
+// Bulk feed domains stay in lists.Sets. The query path never reads it: the
+// resolver, rpz and wallet packages do not import it (deps_test.go).
+package catalogue
 
 import (
 	"fmt"
@@ -7,6 +13,8 @@ import (
 	"time"
 
 	memdb "github.com/hashicorp/go-memdb"
+
+	"github.com/scamblock/scamblock/lists"
 )
 
 // SourceInfo is one source's row in the catalogue.
@@ -31,13 +39,13 @@ func (s SourceInfo) clone() SourceInfo {
 // a URL indicator, a researcher submission or a guarded entry. Bulk feed
 // domains stay in Sets (see README.md for why).
 type Indicator struct {
-	Value     string    `json:"value"`
-	Kind      Kind      `json:"kind"`
-	Source    string    `json:"source"`
-	Category  string    `json:"category,omitempty"`
-	Chain     string    `json:"chain,omitempty"`
-	FirstSeen time.Time `json:"first_seen,omitzero"`
-	LastSeen  time.Time `json:"last_seen,omitzero"`
+	Value     string     `json:"value"`
+	Kind      lists.Kind `json:"kind"`
+	Source    string     `json:"source"`
+	Category  string     `json:"category,omitempty"`
+	Chain     string     `json:"chain,omitempty"`
+	FirstSeen time.Time  `json:"first_seen,omitzero"`
+	LastSeen  time.Time  `json:"last_seen,omitzero"`
 	// Reason says why it is here: "address", "url", "submission",
 	// "guarded:popular", ...
 	Reason string    `json:"reason,omitempty"`
@@ -58,8 +66,8 @@ type Catalogue struct {
 	db *memdb.MemDB
 }
 
-// NewCatalogue returns an empty catalogue.
-func NewCatalogue() (*Catalogue, error) {
+// New returns an empty catalogue.
+func New() (*Catalogue, error) {
 	db, err := memdb.NewMemDB(catalogueSchema())
 	if err != nil {
 		return nil, fmt.Errorf("catalogue schema: %w", err)
@@ -234,7 +242,7 @@ func (c *Catalogue) IndicatorsBySource(source string) ([]Indicator, error) {
 }
 
 // IndicatorsByKind returns the indicators of one kind.
-func (c *Catalogue) IndicatorsByKind(k Kind) ([]Indicator, error) {
+func (c *Catalogue) IndicatorsByKind(k lists.Kind) ([]Indicator, error) {
 	return c.get(indexKind, uint8(k)) // the index encodes by the field's width
 }
 
@@ -249,44 +257,4 @@ func (c *Catalogue) get(index string, arg any) ([]Indicator, error) {
 		out = append(out, raw.(*Indicator).clone())
 	}
 	return out, nil
-}
-
-// IndicatorsOf returns the catalogue rows for a Set's non-bulk entries:
-// URL indicators, addresses and look-alike targets (domains stay in the
-// Set). Pass them to ReplaceSourceIndicators.
-func IndicatorsOf(s *Set) []Indicator {
-	var out []Indicator
-	s.Entries(func(e Entry) bool {
-		if e.Kind == KindDomain {
-			return true
-		}
-		out = append(out, Indicator{
-			Value:    e.Value,
-			Kind:     e.Kind,
-			Source:   s.Source(),
-			Category: e.Category,
-			Chain:    e.Chain,
-			Reason:   e.Kind.String(),
-			Line:     e.Line,
-			Links:    e.Links,
-		})
-		return true
-	})
-	return out
-}
-
-// GuardedIndicators returns the catalogue rows for the entries a Matcher's
-// guard refused (Reason "guarded:<rule>").
-func GuardedIndicators(m *Matcher) []Indicator {
-	var out []Indicator
-	for _, g := range m.Guarded() {
-		out = append(out, Indicator{
-			Value:  g.Name,
-			Kind:   KindDomain,
-			Source: g.Source,
-			Reason: "guarded:" + g.Rule,
-			Line:   g.Line,
-		})
-	}
-	return out
 }

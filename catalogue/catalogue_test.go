@@ -1,22 +1,26 @@
-package lists
+package catalogue
 
 import (
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
+	"unsafe"
+
+	"github.com/scamblock/scamblock/lists"
 )
 
-func TestCatalogueIndicators(t *testing.T) {
-	c, err := NewCatalogue()
+func TestIndicators(t *testing.T) {
+	c, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	t1 := t0.Add(time.Hour)
 	set := buildSet("cryptoscamdb",
-		Entry{Value: "evil.example"},
-		Entry{Value: "twitter.com/scammer", Kind: KindURL, Category: "scam"},
-		Entry{Value: "0xabc", Kind: KindAddress, Chain: "eth", Links: []string{"evil.example"}},
+		lists.Entry{Value: "evil.example"},
+		lists.Entry{Value: "twitter.com/scammer", Kind: lists.KindURL, Category: "scam"},
+		lists.Entry{Value: "0xabc", Kind: lists.KindAddress, Chain: "eth", Links: []string{"evil.example"}},
 	)
 	inds := IndicatorsOf(set)
 	if len(inds) != 2 {
@@ -25,7 +29,7 @@ func TestCatalogueIndicators(t *testing.T) {
 	if _, err := c.ReplaceSourceIndicators("cryptoscamdb", t0, inds); err != nil {
 		t.Fatal(err)
 	}
-	other := Indicator{Value: "0xabc", Kind: KindAddress, Source: "ofac", Chain: "eth", Reason: "address", Expiry: t0.Add(30 * time.Minute)}
+	other := Indicator{Value: "0xabc", Kind: lists.KindAddress, Source: "ofac", Chain: "eth", Reason: "address", Expiry: t0.Add(30 * time.Minute)}
 	if err := c.UpsertIndicators(t0, other); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +56,7 @@ func TestCatalogueIndicators(t *testing.T) {
 	if n, err := c.Expire(t1); err != nil || n != 1 {
 		t.Fatalf("Expire = %d, %v; want the ofac row", n, err)
 	}
-	addrs, _ := c.IndicatorsByKind(KindAddress)
+	addrs, _ := c.IndicatorsByKind(lists.KindAddress)
 	if len(addrs) != 1 || addrs[0].Source != "cryptoscamdb" {
 		t.Fatalf("addresses = %+v", addrs)
 	}
@@ -61,8 +65,8 @@ func TestCatalogueIndicators(t *testing.T) {
 	}
 }
 
-func TestCatalogueSources(t *testing.T) {
-	c, err := NewCatalogue()
+func TestSources(t *testing.T) {
+	c, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +79,7 @@ func TestCatalogueSources(t *testing.T) {
 	if err != nil || !ok || got.Rejected["single-label"] != 1 {
 		t.Fatalf("Source = %+v, %v, %v", got, ok, err)
 	}
-	if err := c.UpsertIndicators(time.Now(), Indicator{Value: "0x1", Source: "metamask", Kind: KindAddress}); err != nil {
+	if err := c.UpsertIndicators(time.Now(), Indicator{Value: "0x1", Source: "metamask", Kind: lists.KindAddress}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.DeleteSource("metamask"); err != nil {
@@ -91,20 +95,20 @@ func TestCatalogueSources(t *testing.T) {
 	}
 }
 
-// BenchmarkCatalogueBytesPerIndicator compares the heap go-memdb needs for
+// BenchmarkBytesPerIndicator compares the heap go-memdb needs for
 // 100k indicators with a Set holding the same values.
-func BenchmarkCatalogueBytesPerIndicator(b *testing.B) {
+func BenchmarkBytesPerIndicator(b *testing.B) {
 	const n = 100_000
 	now := time.Now()
 	for b.Loop() {
 		before := heapAfterGC()
-		c, err := NewCatalogue()
+		c, err := New()
 		if err != nil {
 			b.Fatal(err)
 		}
 		inds := make([]Indicator, 0, 1000)
 		for i := 0; i < n; i++ {
-			inds = append(inds, Indicator{Value: syntheticName(i), Kind: KindDomain, Source: "synthetic", Reason: "feed", Line: i + 1})
+			inds = append(inds, Indicator{Value: syntheticName(i), Kind: lists.KindDomain, Source: "synthetic", Reason: "feed", Line: i + 1})
 			if len(inds) == cap(inds) {
 				if err := c.UpsertIndicators(now, inds...); err != nil {
 					b.Fatal(err)
@@ -120,4 +124,42 @@ func BenchmarkCatalogueBytesPerIndicator(b *testing.B) {
 		runtime.KeepAlive(c)
 		runtime.KeepAlive(set)
 	}
+}
+
+func buildSet(source string, entries ...lists.Entry) *lists.Set {
+	b := lists.NewSetBuilder(source)
+	for i, e := range entries {
+		if e.Kind == 0 {
+			e.Kind = lists.KindDomain
+		}
+		e.Line = i + 1
+		b.Add(e)
+	}
+	return b.Build()
+}
+
+func syntheticName(i int) string {
+	return "claim-" + strconv.Itoa(i*7919%10000019) + "-airdrop.com"
+}
+
+// syntheticSet builds n synthetic names without leaving garbage behind,
+// so that heap measurements see the Set, not the generator.
+func syntheticSet(n int) *lists.Set {
+	b := lists.NewSetBuilder("synthetic")
+	buf := make([]byte, 0, 64)
+	for i := 0; i < n; i++ {
+		buf = append(buf[:0], "claim-"...)
+		buf = strconv.AppendInt(buf, int64(i*7919%10000019), 10)
+		buf = append(buf, "-airdrop.com"...)
+		b.Add(lists.Entry{Value: unsafe.String(unsafe.SliceData(buf), len(buf)), Kind: lists.KindDomain, Line: i + 1})
+	}
+	return b.Build()
+}
+
+func heapAfterGC() uint64 {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }

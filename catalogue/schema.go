@@ -1,4 +1,4 @@
-package lists
+package catalogue
 
 import (
 	memdb "github.com/hashicorp/go-memdb"

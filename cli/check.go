@@ -13,6 +13,7 @@ import (
 	"github.com/scamblock/scamblock/api"
 	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/service"
+	"github.com/scamblock/scamblock/verdict"
 )
 
 func checkCommand() *cli.Command {
@@ -53,14 +54,14 @@ func check(c *cli.Context) error {
 			fmt.Fprintln(c.App.ErrWriter, "note:", n)
 		}
 	}
-	verdict := off.Lists.Check
+	checkOne := verdict.New(off.Lists, nil).Check
 	if off.StoreInUse {
-		verdict = askServer(c, cfg.Server.HTTPListen, verdict)
+		checkOne = askServer(c, cfg.Server.HTTPListen, checkOne)
 	}
 	listed, bad := false, []string{}
 	enc := json.NewEncoder(out)
 	for _, arg := range args {
-		v, err := verdict(arg)
+		v, err := checkOne(arg)
 		if err != nil {
 			bad = append(bad, err.Error())
 			if c.Bool("json") {
@@ -89,13 +90,13 @@ func check(c *cli.Context) error {
 // askServer returns a verdict function that asks the running server, whose
 // view includes the published submissions, and falls back to the offline
 // lists when it does not answer.
-func askServer(c *cli.Context, httpListen string, offline func(string) (service.Verdict, error)) func(string) (service.Verdict, error) {
+func askServer(c *cli.Context, httpListen string, offline func(string) (verdict.Verdict, error)) func(string) (verdict.Verdict, error) {
 	if httpListen == "" {
 		return offline
 	}
 	client := &api.Client{Server: "http://" + httpListen, HTTP: &http.Client{Timeout: 3 * time.Second}}
-	return func(indicator string) (service.Verdict, error) {
-		var v service.Verdict
+	return func(indicator string) (verdict.Verdict, error) {
+		var v verdict.Verdict
 		err := client.Check(c.Context, indicator, &v)
 		if err == nil {
 			return v, nil
@@ -108,7 +109,7 @@ func askServer(c *cli.Context, httpListen string, offline func(string) (service.
 	}
 }
 
-func printVerdict(w io.Writer, v service.Verdict) {
+func printVerdict(w io.Writer, v verdict.Verdict) {
 	switch {
 	case v.Address != nil:
 		printAddress(w, v)
@@ -124,7 +125,7 @@ func printVerdict(w io.Writer, v service.Verdict) {
 	}
 }
 
-func printAddress(w io.Writer, v service.Verdict) {
+func printAddress(w io.Writer, v verdict.Verdict) {
 	a := v.Address
 	state := "not listed"
 	if v.Listed {
@@ -143,7 +144,7 @@ func printAddress(w io.Writer, v service.Verdict) {
 	}
 }
 
-func printDomain(w io.Writer, v service.Verdict) {
+func printDomain(w io.Writer, v verdict.Verdict) {
 	ex := v.Domain
 	state := "not blocked"
 	if ex.Blocked {

@@ -10,10 +10,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scamblock/scamblock/blocklist"
 	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/feeds/parse"
 	"github.com/scamblock/scamblock/lists"
-	"github.com/scamblock/scamblock/service"
 )
 
 func importCommand() *cli.Command {
@@ -56,7 +56,7 @@ func importFeed(c *cli.Context) error {
 		Category:      c.String("category"),
 		Chain:         c.String("chain"),
 	}
-	res, err := service.Import(c.Context, args[0], format, opts, progressLine(c.App.ErrWriter, args[0]))
+	res, err := blocklist.Import(c.Context, args[0], format, opts, progressLine(c.App.ErrWriter, args[0]))
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -72,7 +72,7 @@ func importFeed(c *cli.Context) error {
 	return nil
 }
 
-func printImport(w io.Writer, res service.ImportResult) {
+func printImport(w io.Writer, res blocklist.ImportResult) {
 	r := res.Report
 	fmt.Fprintf(w, "%s (%s, %d bytes)\n", res.Source, res.Format, res.Size)
 	fmt.Fprintf(w, "  lines read:     %d\n", r.Lines)

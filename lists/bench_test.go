@@ -193,7 +193,7 @@ func BenchmarkRebuild1M(b *testing.B) {
 	const n = 1_000_000
 	for b.Loop() {
 		base := heapAfterGC()
-		var l Lists
+		var l Live
 		set := syntheticSet(n)
 		m, _ := Compile([]*Set{set}, CompileOptions{})
 		l.Replace(m)
@@ -232,7 +232,7 @@ func BenchmarkRebuildOneOfTen(b *testing.B) {
 	}
 	for b.Loop() {
 		base := heapAfterGC()
-		var l Lists
+		var l Live
 		sets := make([]*Set, sources)
 		for i := range sets {
 			sets[i] = build(i)

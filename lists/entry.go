@@ -1,6 +1,6 @@
 // Package lists holds scamblock's indicator model, host-name normalization,
-// the guard that refuses to block the whole world, the go-memdb catalogue and
-// the immutable compiled Matcher that the DNS query path reads.
+// the guard that refuses to block the whole world, and the immutable
+// compiled Matcher that the DNS query path reads (swapped by Live).
 //
 // It does no network I/O: feeds hand it entries, the resolver reads matchers.
 package lists

@@ -1,19 +1,14 @@
 package lists
 
-import "sync/atomic"
+import "github.com/scamblock/scamblock/internal/live"
 
-// Lists holds the current Matcher and swaps it atomically: lookups take no
-// lock and a rebuild never blocks a query. The zero value is usable and
-// blocks nothing.
-type Lists struct {
-	current atomic.Pointer[Matcher]
+// Live holds the Matcher in use and swaps it atomically (live.Value):
+// lookups take no lock and a rebuild never blocks a query. The zero value
+// is usable and blocks nothing. Replace hands over a new Matcher, Load
+// returns the current one.
+type Live struct {
+	live.Value[Matcher]
 }
 
-// Replace makes m the matcher every following Lookup uses. nil empties it.
-func (l *Lists) Replace(m *Matcher) { l.current.Store(m) }
-
 // Lookup asks the current matcher; see Matcher.Lookup.
-func (l *Lists) Lookup(name string) (Hit, bool) { return l.current.Load().Lookup(name) }
-
-// Current returns the matcher in use (nil before the first Replace).
-func (l *Lists) Current() *Matcher { return l.current.Load() }
+func (l *Live) Lookup(name string) (Hit, bool) { return l.Load().Lookup(name) }

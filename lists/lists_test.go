@@ -7,19 +7,19 @@ import (
 	"testing"
 )
 
-func TestListsZeroValueBlocksNothing(t *testing.T) {
-	var l Lists
+func TestLiveZeroValueBlocksNothing(t *testing.T) {
+	var l Live
 	if h, blocked := l.Lookup("evil.example"); blocked || h != (Hit{}) {
-		t.Fatalf("empty Lists: %+v, %v", h, blocked)
+		t.Fatalf("empty Live: %+v, %v", h, blocked)
 	}
-	if l.Current() != nil {
-		t.Fatal("Current of empty Lists is not nil")
+	if l.Load() != nil {
+		t.Fatal("Load of an empty Live is not nil")
 	}
 }
 
 // Every generation g blocks "g<g>.example" and always "stable.example";
 // lookups racing with 100 swaps must only ever see one of those answers.
-func TestListsReplaceUnderLoad(t *testing.T) {
+func TestLiveReplaceUnderLoad(t *testing.T) {
 	const swaps = 100
 	matchers := make([]*Matcher, swaps)
 	for g := range matchers {
@@ -29,7 +29,7 @@ func TestListsReplaceUnderLoad(t *testing.T) {
 		)
 		matchers[g], _ = Compile([]*Set{s}, CompileOptions{})
 	}
-	var l Lists
+	var l Live
 	l.Replace(matchers[0])
 
 	var stop atomic.Bool

@@ -8,7 +8,7 @@ import (
 	"github.com/scamblock/scamblock/lists"
 )
 
-// Blocklist says whether a name is blocked. lists.Lists and lists.Matcher
+// Blocklist says whether a name is blocked. lists.Live and lists.Matcher
 // satisfy it. Lookup takes a name in any case, with or without the trailing
 // dot, and walks its suffixes itself, so a listed name blocks its subtree.
 // The Hit is filled whenever a listing decided, blocked or allowed.

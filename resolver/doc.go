@@ -6,7 +6,7 @@
 // On Linux each listen address gets one SO_REUSEPORT UDP socket per core,
 // read and written in batches (recvmmsg/sendmmsg) by a loop of its own.
 //
-// It knows nothing about feed formats: it asks a Blocklist (lists.Lists) per
+// It knows nothing about feed formats: it asks a Blocklist (lists.Live) per
 // query and LocalZones (the wallet HashBL zone) before that. See README.md
 // for the chain, the fast path and the measured numbers.
 package resolver

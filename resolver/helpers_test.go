@@ -344,6 +344,6 @@ func dialUDP(t testing.TB, addr string) net.Conn {
 
 // The real list types satisfy Blocklist.
 var (
-	_ Blocklist = (*lists.Lists)(nil)
+	_ Blocklist = (*lists.Live)(nil)
 	_ Blocklist = (*lists.Matcher)(nil)
 )

@@ -2,20 +2,30 @@ package service
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/scamblock/scamblock/blocklist"
 	"github.com/scamblock/scamblock/feeds"
 )
+
+// newRegistry returns the registry /metrics serves: the Go runtime, the
+// process, the feeds and the compiled lists (the resolver adds its own).
+func newRegistry(mgr *feeds.Manager, bl *blocklist.Blocklist) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newListsCollector(mgr, bl))
+	return reg
+}
 
 // listsCollector exports the state of the feeds and the compiled lists at
 // scrape time. Labels are feed names from the configuration: bounded.
 type listsCollector struct {
 	mgr *feeds.Manager
-	bl  *Blocklists
+	bl  *blocklist.Blocklist
 
 	entries, rejected, lastGood, usingCache, names, addresses *prometheus.Desc
 }
 
-func newListsCollector(mgr *feeds.Manager, bl *Blocklists) *listsCollector {
+func newListsCollector(mgr *feeds.Manager, bl *blocklist.Blocklist) *listsCollector {
 	feed := []string{"feed"}
 	return &listsCollector{
 		mgr: mgr, bl: bl,
@@ -54,6 +64,6 @@ func (c *listsCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.lastGood, prometheus.GaugeValue, float64(st.LastGood.Unix()), st.Name)
 		}
 	}
-	ch <- prometheus.MustNewConstMetric(c.names, prometheus.GaugeValue, float64(c.bl.Domains.Current().Len()))
+	ch <- prometheus.MustNewConstMetric(c.names, prometheus.GaugeValue, float64(c.bl.Domains.Load().Len()))
 	ch <- prometheus.MustNewConstMetric(c.addresses, prometheus.GaugeValue, float64(c.bl.Wallets.Load().Len()))
 }

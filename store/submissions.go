@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/scamblock/scamblock/catalogue"
 	"github.com/scamblock/scamblock/lists"
 )
 
@@ -401,11 +402,11 @@ func (s *Store) RunExpiry(ctx context.Context, interval time.Duration, onExpired
 	}
 }
 
-// Indicator is the listing as a go-memdb catalogue row (lists.Catalogue),
+// Indicator is the listing as a go-memdb catalogue row (catalogue.Catalogue),
 // with its provenance: Source "submission:<id>", Reason "submission",
 // Expiry the end of publication.
-func (l Listing) Indicator() lists.Indicator {
-	return lists.Indicator{
+func (l Listing) Indicator() catalogue.Indicator {
+	return catalogue.Indicator{
 		Value: l.Entry.Value, Kind: l.Entry.Kind, Source: l.Source, Category: l.Entry.Category, Chain: l.Entry.Chain,
 		FirstSeen: l.Published, LastSeen: l.Published, Reason: "submission", Expiry: l.Expires,
 	}

@@ -1,55 +1,91 @@
-package service
+// Package verdict says what scamblock knows about one indicator — a
+// domain, a URL or a wallet address — and why: every listing with its
+// source and file line, the allow or guard rule that let a name through,
+// the catalogue's first and last seen times and the provenance of
+// researchers' submissions. `scamblock check` and the API's /v1/check show
+// a Verdict; a web lookup page is meant to show the same.
+package verdict
 
 import (
-	"context"
-	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 
-	"github.com/scamblock/scamblock/api"
+	"github.com/scamblock/scamblock/blocklist"
+	"github.com/scamblock/scamblock/catalogue"
 	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/store"
 	"github.com/scamblock/scamblock/wallet"
 )
 
-// Verdict is what scamblock knows about one indicator: a domain, a URL or a
-// wallet address. It marshals to JSON for `check --json` and /v1/check.
+// Kinds of indicator (Verdict.Kind).
+const (
+	KindDomain  = "domain"
+	KindURL     = "url"
+	KindAddress = "address"
+)
+
+// Verdict is what scamblock knows about one indicator. It marshals to JSON
+// for `check --json` and /v1/check.
 type Verdict struct {
-	Indicator string             `json:"indicator"`
-	Kind      string             `json:"kind"` // "domain", "url" or "address"
-	Listed    bool               `json:"listed"`
-	Domain    *lists.Explanation `json:"domain,omitempty"`
-	Address   *AddressVerdict    `json:"address,omitempty"`
+	Indicator string `json:"indicator"` // as given
+	Kind      string `json:"kind"`      // KindDomain, KindURL or KindAddress
+	// Listed is true when a domain is blocked, a URL indicator is listed
+	// or an address is listed.
+	Listed bool `json:"listed"`
+	// Domain explains a domain or a URL's host: the deciding listing, every
+	// listing, allow and guard decisions (set for KindDomain and KindURL).
+	Domain *lists.Explanation `json:"domain,omitempty"`
+	// Address describes a wallet address and its listings (KindAddress).
+	Address *Address `json:"address,omitempty"`
 	// Catalogue holds the provenance rows (first and last seen) of the
 	// indicator: URL indicators, addresses, guarded entries.
-	Catalogue []lists.Indicator `json:"catalogue,omitempty"`
+	Catalogue []catalogue.Indicator `json:"catalogue,omitempty"`
 	// Submissions is the provenance of the researchers' published listings
 	// among the above: evidence, submitter, reviewer, expiry.
 	Submissions []store.Listing `json:"submissions,omitempty"`
 }
 
-// AddressVerdict describes a wallet address and its listings.
-type AddressVerdict struct {
+// Address describes a wallet address and its listings.
+type Address struct {
 	Chain     string           `json:"chain"`
 	Network   string           `json:"network,omitempty"`
 	Canonical string           `json:"canonical"`
 	Type      string           `json:"type,omitempty"`
-	Validated bool             `json:"validated"`
-	Check     string           `json:"check"`
+	Validated bool             `json:"validated"` // the address carries a checksum and it matched
+	Check     string           `json:"check"`     // which check was applied
 	Listings  []wallet.Listing `json:"listings,omitempty"`
 }
 
-// Check classifies indicator and explains every listing of it. Bad input is
-// a *lists.RejectError (or wraps api.ErrBadIndicator) saying what was wrong.
-func (b *Blocklists) Check(indicator string) (Verdict, error) {
-	v, err := b.verdict(indicator)
+// Checker gives verdicts from the lists a Blocklist holds at the time of
+// each call. It is safe for concurrent use.
+type Checker struct {
+	lists *blocklist.Blocklist
+	log   *slog.Logger
+}
+
+// New returns a Checker reading bl. log (nil discards) is told when a
+// catalogue lookup fails; the verdict then only lacks the provenance rows.
+func New(bl *blocklist.Blocklist, log *slog.Logger) *Checker {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Checker{lists: bl, log: log}
+}
+
+// Check classifies indicator (an address, a URL when it has a "/" or "://",
+// else a domain) and explains every listing of it. Every error is about
+// the input: a *lists.RejectError whose Reason (lists.ReasonOf) and
+// message say what was wrong.
+func (c *Checker) Check(indicator string) (Verdict, error) {
+	v, err := c.classify(indicator)
 	if err != nil {
 		return v, err
 	}
-	return b.withSubmissions(v), nil
+	return c.withSubmissions(v), nil
 }
 
-func (b *Blocklists) verdict(indicator string) (Verdict, error) {
+func (c *Checker) classify(indicator string) (Verdict, error) {
 	s := strings.TrimSpace(indicator)
 	v := Verdict{Indicator: indicator}
 	if s == "" {
@@ -60,19 +96,19 @@ func (b *Blocklists) verdict(indicator string) (Verdict, error) {
 		if err != nil {
 			return v, err
 		}
-		ex := b.Domains.Current().Explain(hostPath)
-		v.Kind, v.Domain = "url", &ex
+		ex := c.lists.Domains.Load().Explain(hostPath)
+		v.Kind, v.Domain = KindURL, &ex
 		v.Listed = ex.Blocked || len(ex.URLs) > 0
-		v.Catalogue = b.rows(hostPath)
+		v.Catalogue = c.rows(hostPath)
 		return v, nil
 	}
 	if a, err := wallet.Parse(s); err == nil {
-		av := &AddressVerdict{Chain: a.Chain, Network: a.Network, Canonical: a.Canonical, Type: a.Kind, Validated: a.Validated, Check: a.Check}
-		if r, ok := b.Wallets.Lookup(a.Canonical); ok {
+		av := &Address{Chain: a.Chain, Network: a.Network, Canonical: a.Canonical, Type: a.Kind, Validated: a.Validated, Check: a.Check}
+		if r, ok := c.lists.Wallets.Lookup(a.Canonical); ok {
 			av.Listings = r.Listings
 		}
-		v.Kind, v.Address, v.Listed = "address", av, len(av.Listings) > 0
-		v.Catalogue = b.rows(a.Canonical)
+		v.Kind, v.Address, v.Listed = KindAddress, av, len(av.Listings) > 0
+		v.Catalogue = c.rows(a.Canonical)
 		return v, nil
 	} else if looksLikeAddress(s) {
 		return v, err
@@ -80,15 +116,15 @@ func (b *Blocklists) verdict(indicator string) (Verdict, error) {
 	if _, err := lists.NormalizeHost(s); err != nil {
 		return v, err
 	}
-	ex := b.Domains.Current().Explain(s)
-	v.Kind, v.Domain, v.Listed = "domain", &ex, ex.Blocked
-	v.Catalogue = b.rows(ex.Name)
+	ex := c.lists.Domains.Load().Explain(s)
+	v.Kind, v.Domain, v.Listed = KindDomain, &ex, ex.Blocked
+	v.Catalogue = c.rows(ex.Name)
 	return v, nil
 }
 
 // withSubmissions attaches the provenance of every published submission
 // the verdict mentions.
-func (b *Blocklists) withSubmissions(v Verdict) Verdict {
+func (c *Checker) withSubmissions(v Verdict) Verdict {
 	var sources []string
 	if v.Domain != nil {
 		for _, l := range append(append([]lists.Listing{}, v.Domain.Listings...), v.Domain.URLs...) {
@@ -101,7 +137,7 @@ func (b *Blocklists) withSubmissions(v Verdict) Verdict {
 		}
 	}
 	for _, src := range sources {
-		if l, ok := b.publication(src); ok {
+		if l, ok := c.lists.Publication(src); ok {
 			v.Submissions = append(v.Submissions, l)
 		}
 	}
@@ -110,27 +146,12 @@ func (b *Blocklists) withSubmissions(v Verdict) Verdict {
 
 // rows returns the catalogue's rows for value; a catalogue error only
 // costs the provenance, never the verdict.
-func (b *Blocklists) rows(value string) []lists.Indicator {
-	rows, err := b.Catalogue.Indicators(value)
+func (c *Checker) rows(value string) []catalogue.Indicator {
+	rows, err := c.lists.Catalogue.Indicators(value)
 	if err != nil {
-		b.log.Error("catalogue lookup", "value", value, "err", err)
+		c.log.Error("catalogue lookup", "value", value, "err", err)
 	}
 	return rows
-}
-
-// APIChecker adapts Check to the api.Checker interface.
-type APIChecker struct{ *Blocklists }
-
-// Check implements api.Checker.
-func (c APIChecker) Check(_ context.Context, indicator string) (any, error) {
-	v, err := c.Blocklists.Check(indicator)
-	if err != nil {
-		if lists.ReasonOf(err) == "" {
-			err = fmt.Errorf("%w: %w", api.ErrBadIndicator, err)
-		}
-		return nil, err
-	}
-	return v, nil
 }
 
 func looksLikeURL(s string) bool {

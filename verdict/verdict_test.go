@@ -1,17 +1,22 @@
-package service
+package verdict
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/scamblock/scamblock/blocklist"
 	"github.com/scamblock/scamblock/feeds"
+	"github.com/scamblock/scamblock/internal/feedstest"
 	"github.com/scamblock/scamblock/lists"
+	"github.com/scamblock/scamblock/store"
 )
 
 func importSet(t *testing.T, name, rel string) *lists.Set {
 	t.Helper()
-	res, err := feeds.ImportWith(context.Background(), feeds.NewFetcher(nil), feeds.Feed{Name: name, URL: sharedFeed(t, rel), Enabled: true})
+	res, err := feeds.ImportWith(context.Background(), feeds.NewFetcher(nil), feeds.Feed{Name: name, URL: feedstest.Path(t, rel), Enabled: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,10 +24,11 @@ func importSet(t *testing.T, name, rel string) *lists.Set {
 }
 
 func TestCheckExplainsEveryKindOfIndicator(t *testing.T) {
-	bl, err := NewBlocklists(nil, nil, nil)
+	bl, err := blocklist.New(nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	checker := New(bl, nil)
 	bl.SetFeeds([]*lists.Set{
 		importSet(t, "polkadot", "polkadot-js-phishing/all.json"),
 		importSet(t, "decripto", "decripto-crypto-scam-blacklist/domini_scam.txt"),
@@ -48,7 +54,7 @@ func TestCheckExplainsEveryKindOfIndicator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := bl.Check(tt.in)
+			v, err := checker.Check(tt.in)
 			if tt.reason != "" {
 				if got := lists.ReasonOf(err); got != tt.reason {
 					t.Fatalf("reason %q (err %v), want %q", got, err, tt.reason)
@@ -75,5 +81,53 @@ func TestCheckExplainsEveryKindOfIndicator(t *testing.T) {
 				t.Fatalf("catalogue rows %v lack %q", reasons, tt.catalogue)
 			}
 		})
+	}
+}
+
+// A published submission is named in the verdict with its provenance, and
+// the JSON keeps the field names `check --json` and /v1/check have always
+// used.
+func TestCheckNamesTheSubmission(t *testing.T) {
+	bl, err := blocklist.New(nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	bl.SetPublished([]store.Listing{{
+		Entry:  lists.Entry{Value: "fake-exchange.com", Kind: lists.KindDomain, Category: "scam", Action: lists.Block},
+		Source: "submission:7", SubmissionID: 7, Evidence: []string{"https://evidence.example/7"},
+		Submitter: "alice", Reviewer: "bob", Published: published, Expires: published.AddDate(0, 6, 0),
+	}})
+	v, err := New(bl, nil).Check("www.Fake-Exchange.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.Listed || v.Kind != KindDomain || v.Domain.Decision == nil || v.Domain.Decision.Source != "submission:7" {
+		t.Fatalf("verdict %+v", v)
+	}
+	if len(v.Submissions) != 1 || v.Submissions[0].Submitter != "alice" {
+		t.Fatalf("submissions %+v", v.Submissions)
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"indicator":`, `"kind":"domain"`, `"listed":true`, `"domain":`, `"submissions":`} {
+		if !strings.Contains(string(raw), key) {
+			t.Errorf("JSON lacks %s: %s", key, raw)
+		}
+	}
+}
+
+func TestCheckRejectsBadInputWithAReason(t *testing.T) {
+	bl, err := blocklist.New(nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(bl, nil)
+	for _, in := range []string{"", "  ", "bad name!", "https://bad host/x", "0x8589427373D6D84E98730D7795D8f6f8731FDA17"} {
+		if _, err := c.Check(in); lists.ReasonOf(err) == "" {
+			t.Errorf("Check(%q) = %v; want an input error with a reason", in, err)
+		}
 	}
 }

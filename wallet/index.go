@@ -2,8 +2,8 @@ package wallet
 
 import (
 	"strings"
-	"sync/atomic"
 
+	"github.com/scamblock/scamblock/internal/live"
 	"github.com/scamblock/scamblock/lists"
 )
 
@@ -156,21 +156,16 @@ func hasUpper(s string) bool {
 	return false
 }
 
-// Live holds the current Index for readers on the query path; its owner
-// builds a new Index on every change and calls Replace. The zero value
-// holds no index (every lookup misses).
-type Live struct{ current atomic.Pointer[Index] }
-
-// Replace makes ix the index every later lookup sees.
-func (l *Live) Replace(ix *Index) { l.current.Store(ix) }
-
-// Load returns the current index (nil before the first Replace).
-func (l *Live) Load() *Index { return l.current.Load() }
+// Live holds the current Index for readers on the query path and swaps it
+// atomically (live.Value): its owner builds a new Index on every change and
+// calls Replace; Load returns the current one. The zero value holds no
+// index (every lookup misses).
+type Live struct {
+	live.Value[Index]
+}
 
 // Lookup is Index.Lookup on the current index.
-func (l *Live) Lookup(addr string) (Record, bool) { return l.current.Load().Lookup(addr) }
+func (l *Live) Lookup(addr string) (Record, bool) { return l.Load().Lookup(addr) }
 
 // LookupLabel is Index.LookupLabel on the current index.
-func (l *Live) LookupLabel(label string) (Record, bool) {
-	return l.current.Load().LookupLabel(label)
-}
+func (l *Live) LookupLabel(label string) (Record, bool) { return l.Load().LookupLabel(label) }

@@ -1,0 +1,95 @@
+package blocklist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/scamblock/scamblock/feeds"
+	"github.com/scamblock/scamblock/lists"
+	"github.com/scamblock/scamblock/store"
+)
+
+// OfflineOptions say which lists LoadOffline loads.
+type OfflineOptions struct {
+	DataDir string       // the server's data directory (--data-dir)
+	Feeds   []feeds.Feed // the configured feeds
+	Allow   []string     // --allow names
+	Logger  *slog.Logger // nil discards
+}
+
+// Offline is the configured lists loaded without a server or network: the
+// last good copies in the data directory, local feed files and published
+// submissions. `scamblock check` and `scamblock feeds` read it.
+type Offline struct {
+	Lists *Blocklist
+	Feeds []feeds.Status
+	// Notes say what could not be loaded and why (e.g. a feed never
+	// fetched yet, the store held by a running server).
+	Notes []string
+	// StoreInUse is true when a running server holds the researcher
+	// store: its published submissions are then only known to it.
+	StoreInUse bool
+}
+
+// LoadOffline loads the lists o describes without fetching anything.
+func LoadOffline(ctx context.Context, o OfflineOptions) (*Offline, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	bl, err := New(o.Allow, nil, log)
+	if err != nil {
+		return nil, err
+	}
+	off := &Offline{Lists: bl}
+
+	var sets []*lists.Set
+	mgr, err := feeds.NewManager(o.Feeds, feeds.ManagerOptions{
+		DataDir:  o.DataDir,
+		Logger:   log,
+		OnChange: func(s []*lists.Set) { sets = s },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("feeds: %w", err)
+	}
+	if err := mgr.LoadCached(ctx); err != nil {
+		off.Notes = append(off.Notes, fmt.Sprintf("some feeds are not loaded: %v", err))
+	}
+	if sets == nil {
+		sets = mgr.Sets()
+	}
+	bl.SetFeeds(sets, mgr.SourceOptions())
+	off.Feeds = mgr.Status()
+	bl.RecordSources(off.Feeds)
+	if err := off.loadPublished(o.DataDir); err != nil {
+		return nil, err
+	}
+	return off, nil
+}
+
+// loadPublished adds the researcher store's published submissions, unless
+// there is no store yet or a running server holds it.
+func (off *Offline) loadPublished(dataDir string) error {
+	if _, err := os.Stat(filepath.Join(dataDir, store.FileName)); err != nil {
+		return nil // no researcher store yet: nothing published
+	}
+	db, err := store.Open(dataDir, store.Options{})
+	switch {
+	case errors.Is(err, store.ErrInUse):
+		off.StoreInUse = true // the caller may ask the running server instead
+		return nil
+	case err != nil:
+		return fmt.Errorf("open the researcher store: %w", err)
+	}
+	pub, err := db.Published()
+	db.Close()
+	if err != nil {
+		return err
+	}
+	off.Lists.SetPublished(pub)
+	return nil
+}

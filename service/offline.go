@@ -1,0 +1,20 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/scamblock/scamblock/blocklist"
+	"github.com/scamblock/scamblock/config"
+)
+
+// LoadOffline loads cfg's lists without a server or network, for `check`
+// and `feeds`: cfg says which, blocklist.LoadOffline loads them.
+func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*blocklist.Offline, error) {
+	return blocklist.LoadOffline(ctx, blocklist.OfflineOptions{
+		DataDir: cfg.Server.DataDir,
+		Feeds:   cfg.ResolveFeeds(),
+		Allow:   cfg.Server.Allow,
+		Logger:  log,
+	})
+}

@@ -1,0 +1,160 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/scamblock/scamblock/api"
+	"github.com/scamblock/scamblock/blocklist"
+	"github.com/scamblock/scamblock/config"
+	"github.com/scamblock/scamblock/feeds"
+	"github.com/scamblock/scamblock/lists"
+	"github.com/scamblock/scamblock/resolver"
+	"github.com/scamblock/scamblock/store"
+	"github.com/scamblock/scamblock/verdict"
+	"github.com/scamblock/scamblock/wallet"
+	"github.com/scamblock/scamblock/wallet/hashbl"
+)
+
+// loadLists builds the blocklist and the feed schedule that feeds it, and
+// fills it from the published submissions and every feed's last good copy
+// (and local files) before anything is fetched.
+func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
+	bl, err := blocklist.New(cfg.Server.Allow, nil, s.log)
+	if err != nil {
+		return err
+	}
+	var mgr *feeds.Manager // the callback runs only after NewManager returned
+	mgr, err = feeds.NewManager(cfg.ResolveFeeds(), feeds.ManagerOptions{
+		DataDir: cfg.Server.DataDir,
+		Logger:  s.log.With("part", "feeds"),
+		OnChange: func(sets []*lists.Set) {
+			bl.SetFeeds(sets, mgr.SourceOptions())
+			bl.RecordSources(mgr.Status())
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("feeds: %w", err)
+	}
+	s.lists, s.feeds = bl, mgr
+	s.publisher = &publisher{db: s.db, lists: bl, log: s.log}
+	s.publisher.publish()
+	if err := mgr.LoadCached(ctx); err != nil {
+		s.log.Warn("some feeds have no usable copy yet; they will be fetched", "err", err)
+	}
+	logLoaded(s.log, mgr)
+	return nil
+}
+
+// newResolver builds the DNS resolver asking the blocklist, with the
+// HashBL zone in front when one is configured.
+func (s *system) newResolver(srv config.Server, reg *prometheus.Registry) error {
+	var zones []resolver.LocalZone
+	if srv.HashBLZone != "" {
+		z, err := hashbl.New(hashbl.Config{Zone: srv.HashBLZone, Addresses: &s.lists.Wallets, Domains: &s.lists.Domains})
+		if err != nil {
+			return err
+		}
+		zones = append(zones, z)
+	}
+	dns, err := resolver.New(resolver.Config{
+		Listen:    srv.DNSListen,
+		Upstreams: srv.Upstreams,
+		Policy:    s.policy,
+		CacheSize: srv.CacheSize,
+		Logger:    s.log.With("part", "resolver"),
+		Metrics:   reg,
+	}, &s.lists.Domains, zones...)
+	if err != nil {
+		return err
+	}
+	s.dns = dns
+	return nil
+}
+
+// newHTTP builds the HTTP API (researcher flow, verdicts, feed status,
+// /metrics) and binds its listener.
+func (s *system) newHTTP(addr string, reg *prometheus.Registry) error {
+	handler := api.New(api.Options{
+		Store:             s.db,
+		Logger:            s.log.With("part", "api"),
+		OnPublishedChange: s.publisher.publish,
+		Feeds:             feedStatus{s.feeds},
+		Checker:           apiChecker{verdict.New(s.lists, s.log)},
+		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
+		Addresses:         api.AddressParserFunc(parseAddress),
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("HTTP listener %s: %w (free the port or choose another with --http-listen; \"\" turns it off)", addr, err)
+	}
+	s.http, s.httpLn = api.NewServer(addr, handler), ln
+	return nil
+}
+
+// publisher hands the store's published submissions to the blocklist.
+// Approvals and expiry may race; the lock makes the last read the last
+// one applied.
+type publisher struct {
+	mu    sync.Mutex
+	db    *store.Store
+	lists *blocklist.Blocklist
+	log   *slog.Logger
+}
+
+func (p *publisher) publish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pub, err := p.db.Published()
+	if err != nil {
+		p.log.Error("read published indicators", "err", err)
+		return
+	}
+	p.lists.SetPublished(pub)
+}
+
+// logLoaded says in one line what the lists hold before any fetch ran.
+func logLoaded(log *slog.Logger, mgr *feeds.Manager) {
+	var withData, waiting, entries int
+	for _, st := range mgr.Status() {
+		switch {
+		case !st.Enabled:
+		case st.Entries > 0:
+			withData++
+			entries += st.Entries
+		default:
+			waiting++
+		}
+	}
+	log.Info("lists loaded from local files and the last good copies", "feeds_with_data", withData, "feeds_waiting_for_fetch", waiting, "entries", entries)
+}
+
+// feedStatus adapts the feed schedule to api.FeedStatus.
+type feedStatus struct{ m *feeds.Manager }
+
+func (f feedStatus) Status() any { return f.m.Status() }
+
+// apiChecker adapts verdicts to api.Checker: its errors are input errors.
+type apiChecker struct{ c *verdict.Checker }
+
+func (a apiChecker) Check(_ context.Context, indicator string) (any, error) {
+	v, err := a.c.Check(indicator)
+	if err != nil {
+		if lists.ReasonOf(err) == "" {
+			err = fmt.Errorf("%w: %w", api.ErrBadIndicator, err)
+		}
+		return nil, err
+	}
+	return v, nil
+}
+
+func parseAddress(s string) (chain, canonical string, err error) {
+	a, err := wallet.Parse(s)
+	return a.Chain, a.Canonical, err
+}
