@@ -11,8 +11,8 @@ import (
 // rebuildLocked compiles the matcher and the wallet index from the current
 // inputs, swaps both in, tells the OnCompiled follower and brings the
 // catalogue up to date. The old matcher and Sets become garbage; the
-// runtime's memory limit (serve --memory-limit), not a forced collection,
-// decides when their memory goes back.
+// runtime's memory limit (GOMEMLIMIT, debug.SetMemoryLimit), not a forced
+// collection, decides when their memory goes back.
 func (b *Blocklist) rebuildLocked() {
 	start := time.Now()
 	// Researchers' published indicators come first: among equal actions the
