@@ -76,6 +76,11 @@ func (s *Server) handleMsg(ctx context.Context, raw []byte, client netip.Addr, t
 		s.metrics.query(0, OutcomeFormerr)
 		return rawError(raw, dns.RcodeFormatError, out)
 	}
+	if m.Opcode == dns.OpcodeNotify {
+		if ans, ok := s.notify(raw, client, out); ok {
+			return ans
+		}
+	}
 	if m.Opcode != dns.OpcodeQuery {
 		s.metrics.query(0, OutcomeFormerr)
 		return rawError(raw, dns.RcodeNotImplemented, out)

@@ -53,6 +53,8 @@ type Config struct {
 	Logger   *slog.Logger          // [slog.Default()]
 	QueryLog bool                  // log every query at debug level [off]
 	Metrics  prometheus.Registerer // nil: metrics are kept but not registered
+
+	Notify NotifyHandler // receives NOTIFY messages (see notify.go) [nil: NOTIMP]
 }
 
 // Server is a blocking, caching, forwarding DNS server.

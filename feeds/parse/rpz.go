@@ -124,17 +124,60 @@ func (p *parser) rpzLine(z *rpzState, n int, raw string) {
 		p.rep.Reject(n, raw, ReasonSyntax, "owner "+strconv.Quote(owner)+" is outside the zone "+strconv.Quote(z.origin))
 		return
 	}
-	if name == "" || name == "*" {
+	rec := RPZRecord{Line: n, Raw: raw, Name: name, Type: typ, Data: rdata}
+	if name == "*" {
+		rec.Name, rec.Wildcard = "", true
+	} else if rest, ok := strings.CutPrefix(name, "*."); ok {
+		rec.Name, rec.Wildcard = rest, true
+	}
+	p.rpzRecord(rec)
+}
+
+// RPZRecord is one record of a response policy zone, its owner taken
+// relative to the zone's origin: what a zone file line or a zone transfer
+// (package rpz/follow) delivers.
+type RPZRecord struct {
+	Line     int      // line in the file; 0 for a transferred record
+	Raw      string   // the record as text for reject examples; "" composes it from the fields
+	Name     string   // owner relative to the origin, lower case, no trailing dot, without "*." ("" = the apex)
+	Wildcard bool     // the owner is "*." + Name
+	Type     string   // record type, upper case: "CNAME", "A", ...
+	Data     []string // rdata fields: the CNAME target, the address, ...
+}
+
+// RPZPolicy applies the rules of FormatRPZ (see rpz above) to one record:
+// it emits the record's entry (at most one) or counts the reject in rep.
+// SOA and NS records are skipped without a reject.
+func RPZPolicy(rec RPZRecord, opts Options, rep *Report, emit Emit) {
+	p := &parser{rep: rep, opts: opts, emit: emit}
+	p.rpzRecord(rec)
+}
+
+func (p *parser) rpzRecord(rec RPZRecord) {
+	n, name, typ, rdata := rec.Line, rec.Name, rec.Type, rec.Data
+	raw := rec.Raw
+	if raw == "" {
+		owner := name
+		if rec.Wildcard {
+			owner = "*." + name
+		}
+		raw = strings.Join(append([]string{owner, typ}, rdata...), " ")
+	}
+	switch typ {
+	case "SOA", "NS":
+		return
+	}
+	if name == "" {
 		p.rep.Reject(n, raw, ReasonUnsupported, "policy for the zone apex or every name")
 		return
 	}
 	for _, trig := range []string{".rpz-ip", ".rpz-nsdname", ".rpz-nsip", ".rpz-client-ip"} {
-		if strings.HasSuffix(name, trig) {
+		if strings.HasSuffix(name, trig) || name == trig[1:] {
 			p.rep.Reject(n, raw, ReasonUnsupported, trig[1:]+" trigger; only QNAME triggers are used")
 			return
 		}
 	}
-	base := lists.Entry{}
+	base := lists.Entry{Exact: !rec.Wildcard}
 	switch typ {
 	case "CNAME":
 		if len(rdata) != 1 {
@@ -153,11 +196,6 @@ func (p *parser) rpzLine(z *rpzState, n int, raw string) {
 	default:
 		p.rep.Reject(n, raw, ReasonUnsupported, typ+" record")
 		return
-	}
-	if strings.HasPrefix(name, "*.") {
-		name = name[2:]
-	} else {
-		base.Exact = true
 	}
 	if strings.ContainsAny(name, `\*`) {
 		p.rep.Reject(n, raw, ReasonUnsupported, "escaped or embedded wildcard owner")
