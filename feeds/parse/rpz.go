@@ -155,25 +155,20 @@ func RPZPolicy(rec RPZRecord, opts Options, rep *Report, emit Emit) {
 
 func (p *parser) rpzRecord(rec RPZRecord) {
 	n, name, typ, rdata := rec.Line, rec.Name, rec.Type, rec.Data
-	raw := rec.Raw
-	if raw == "" {
-		owner := name
-		if rec.Wildcard {
-			owner = "*." + name
-		}
-		raw = strings.Join(append([]string{owner, typ}, rdata...), " ")
-	}
 	switch typ {
 	case "SOA", "NS":
 		return
 	}
+	reject := func(reason lists.Reason, detail string) {
+		p.rep.Reject(n, rec.text(), reason, detail)
+	}
 	if name == "" {
-		p.rep.Reject(n, raw, ReasonUnsupported, "policy for the zone apex or every name")
+		reject(ReasonUnsupported, "policy for the zone apex or every name")
 		return
 	}
 	for _, trig := range []string{".rpz-ip", ".rpz-nsdname", ".rpz-nsip", ".rpz-client-ip"} {
 		if strings.HasSuffix(name, trig) || name == trig[1:] {
-			p.rep.Reject(n, raw, ReasonUnsupported, trig[1:]+" trigger; only QNAME triggers are used")
+			reject(ReasonUnsupported, trig[1:]+" trigger; only QNAME triggers are used")
 			return
 		}
 	}
@@ -181,7 +176,7 @@ func (p *parser) rpzRecord(rec RPZRecord) {
 	switch typ {
 	case "CNAME":
 		if len(rdata) != 1 {
-			p.rep.Reject(n, raw, ReasonSyntax, "CNAME needs one target")
+			reject(ReasonSyntax, "CNAME needs one target")
 			return
 		}
 		switch t := strings.ToLower(rdata[0]); t {
@@ -189,19 +184,31 @@ func (p *parser) rpzRecord(rec RPZRecord) {
 		case "rpz-passthru.":
 			base.Action = lists.Allow
 		case "rpz-tcp-only.":
-			p.rep.Reject(n, raw, ReasonUnsupported, "rpz-tcp-only action")
+			reject(ReasonUnsupported, "rpz-tcp-only action")
 			return
 		}
 	case "A", "AAAA":
 	default:
-		p.rep.Reject(n, raw, ReasonUnsupported, typ+" record")
+		reject(ReasonUnsupported, typ+" record")
 		return
 	}
 	if strings.ContainsAny(name, `\*`) {
-		p.rep.Reject(n, raw, ReasonUnsupported, "escaped or embedded wildcard owner")
+		reject(ReasonUnsupported, "escaped or embedded wildcard owner")
 		return
 	}
 	p.target(n, name, base)
+}
+
+// text is the record as reject examples show it: Raw, or the fields.
+func (rec RPZRecord) text() string {
+	if rec.Raw != "" {
+		return rec.Raw
+	}
+	owner := rec.Name
+	if rec.Wildcard {
+		owner = "*." + rec.Name
+	}
+	return strings.Join(append([]string{owner, rec.Type}, rec.Data...), " ")
 }
 
 // absolute returns name as an absolute lower-case name with a trailing dot.

@@ -295,6 +295,10 @@ func (f *Follower) check(ctx context.Context) error {
 		case res == ixfrApplied:
 			f.apply(z, "IXFR", f.cfg.Now().Sub(start))
 			return nil
+		case res == ixfrWholeZone:
+			f.log.Debug("follow: the primary answered IXFR with the whole zone")
+			f.apply(z, "AXFR", f.cfg.Now().Sub(start))
+			return nil
 		default:
 			f.log.Info("follow: the primary answered IXFR with its SOA alone; transferring the whole zone")
 		}

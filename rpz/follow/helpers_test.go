@@ -146,7 +146,21 @@ type followerNode struct {
 	f       *Follower
 	logs    *logBuffer
 	changes chan time.Time // when each Set was swapped in
+	applied atomic.Pointer[lists.Set]
 	stop    func()
+}
+
+// waitSerial waits until the follower has serial and the resolver answers
+// from its Set.
+func (n *followerNode) waitSerial(t testing.TB, serial uint32, d time.Duration) {
+	t.Helper()
+	waitFor(t, d, fmt.Sprintf("serial %d in use", serial), func() error {
+		st := n.f.Status()
+		if st.Serial != serial || n.applied.Load() != n.f.Set() {
+			return fmt.Errorf("serial %d, last error %q", st.Serial, st.LastError)
+		}
+		return nil
+	})
 }
 
 // startResolver runs a resolver that blocks by the follower's Set and
@@ -192,7 +206,11 @@ func (n *followerNode) follow(t testing.TB, cfg Config) *Follower {
 	cfg.Logger = testLogger(n.logs)
 	cfg.OnChange = func(s *lists.Set) {
 		n.lists.Replace(compile(s))
-		n.changes <- time.Now()
+		n.applied.Store(s)
+		select {
+		case n.changes <- time.Now():
+		default:
+		}
 	}
 	f, err := New(cfg)
 	if err != nil {

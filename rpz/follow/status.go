@@ -26,7 +26,7 @@ type Status struct {
 	LastCheck          time.Time `json:"last_check,omitzero"`   // last attempt to reach the primary
 	LastContact        time.Time `json:"last_contact,omitzero"` // the primary last answered (SOA or transfer)
 	LastTransfer       time.Time `json:"last_transfer,omitzero"`
-	LastTransferType   string    `json:"last_transfer_type,omitempty"` // "AXFR" or "IXFR"
+	LastTransferType   string    `json:"last_transfer_type,omitempty"` // "AXFR" (whole zone, also when an IXFR was answered with it) or "IXFR" (deltas)
 	LastTransferMillis int64     `json:"last_transfer_ms,omitempty"`
 	LastChange         time.Time `json:"last_change,omitzero"` // the version in use was transferred (or saved, when restored)
 	NextCheck          time.Time `json:"next_check,omitzero"`

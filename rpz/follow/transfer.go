@@ -165,8 +165,8 @@ func (f *Follower) axfr(ctx context.Context) (*zone, error) {
 	if end.Serial != b.soa.Serial {
 		return nil, fmt.Errorf("AXFR: opening SOA serial %d, closing %d", b.soa.Serial, end.Serial)
 	}
-	if b.outside > 0 {
-		f.log.Warn("follow: records outside the zone ignored", "zone", f.cfg.Zone, "count", b.outside)
+	if b.ignored > 0 {
+		f.log.Warn("follow: records outside the zone or without data ignored", "count", b.ignored)
 	}
 	return b.build(), nil
 }
@@ -175,9 +175,10 @@ func (f *Follower) axfr(ctx context.Context) (*zone, error) {
 type ixfrResult int
 
 const (
-	ixfrUpToDate ixfrResult = iota // the SOA alone, not newer than ours
-	ixfrApplied                    // deltas, or a whole zone: the new zone is returned
-	ixfrSOAOnly                    // the SOA alone, newer: the primary will not send deltas
+	ixfrUpToDate  ixfrResult = iota // the SOA alone, not newer than ours
+	ixfrApplied                     // deltas: the new zone is returned
+	ixfrWholeZone                   // a whole zone (AXFR-style): the new zone is returned
+	ixfrSOAOnly                     // the SOA alone, newer: the primary will not send deltas
 )
 
 // ixfr asks for the changes since the copy's serial (RFC 1995) and
@@ -205,6 +206,9 @@ func (f *Follower) ixfr(ctx context.Context, cur *zone) (*zone, ixfrResult, erro
 	z, err := r.result()
 	if err != nil {
 		return nil, 0, fmt.Errorf("IXFR: %w", err)
+	}
+	if r.full != nil {
+		return z, ixfrWholeZone, nil
 	}
 	return z, ixfrApplied, nil
 }

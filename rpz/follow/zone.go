@@ -46,16 +46,27 @@ func (t *rdataTable) ref(rr dns.RR) uint32 {
 	return r
 }
 
-// rdataOf returns rr's type and the presentation form of its data. Names
-// in CNAME data are lower-cased (RFC 4343); A and AAAA skip the generic
-// String call, which is most of the cost of a million-record transfer.
+// rdataOf returns rr's type and the presentation form of its data: names
+// lower-cased (RFC 4343) for CNAME and NS, the address for A and AAAA,
+// and for every other type the generic form of RFC 3597 ("\# 4
+// c0000201"), which reads back exactly whatever the data (no policy rule
+// reads it: those records are counted as unsupported). Data that is empty
+// (RDLENGTH 0) gives "".
 func rdataOf(rr dns.RR) (typ, text string) {
 	switch v := rr.(type) {
 	case *dns.CNAME:
 		return "CNAME", strings.ToLower(v.Target)
+	case *dns.NS:
+		return "NS", strings.ToLower(v.Ns)
 	case *dns.A:
+		if v.A == nil {
+			return "A", ""
+		}
 		return "A", v.A.String()
 	case *dns.AAAA:
+		if v.AAAA == nil {
+			return "AAAA", ""
+		}
 		return "AAAA", v.AAAA.String()
 	}
 	h := rr.Header()
@@ -63,7 +74,11 @@ func rdataOf(rr dns.RR) (typ, text string) {
 	if typ == "" {
 		typ = fmt.Sprintf("TYPE%d", h.Rrtype)
 	}
-	return typ, strings.TrimPrefix(rr.String(), h.String())
+	g := new(dns.RFC3597)
+	if err := g.ToRFC3597(rr); err != nil || g.Rdata == "" {
+		return typ, ""
+	}
+	return typ, fmt.Sprintf("\\# %d %s", len(g.Rdata)/2, g.Rdata)
 }
 
 // node is one owner name of the zone and its records. Most owners of an
@@ -121,6 +136,14 @@ func (z *zone) refs(n node, fn func(wild bool, ref uint32)) {
 	}
 }
 
+// empty reports whether rr has no data (an NS without a target: what the
+// wire allows with RDLENGTH 0). It means nothing in a policy zone and
+// could not be written back to the copy on disk.
+func empty(rr dns.RR) bool {
+	_, text := rdataOf(rr)
+	return strings.TrimSpace(text) == ""
+}
+
 // errOutside marks a record whose owner is not in the zone.
 var errOutside = errors.New("owner outside the zone")
 
@@ -158,7 +181,7 @@ type zoneBuilder struct {
 	table   *rdataTable
 	soa     *dns.SOA
 	items   []item
-	outside int // records outside the zone, ignored
+	ignored int // records outside the zone or without data, ignored
 	max     int
 }
 
@@ -178,8 +201,8 @@ func (b *zoneBuilder) add(rr dns.RR) error {
 		return fmt.Errorf("second SOA record %s inside the zone", rr.Header().Name)
 	}
 	name, wild, err := ownerOf(rr, b.origin)
-	if errors.Is(err, errOutside) {
-		b.outside++
+	if errors.Is(err, errOutside) || empty(rr) {
+		b.ignored++
 		return nil
 	}
 	if err != nil {
@@ -189,8 +212,14 @@ func (b *zoneBuilder) add(rr dns.RR) error {
 		return fmt.Errorf("more than %d records: not loading a zone that large", b.max)
 	}
 	// Owners from a transfer share memory with the whole message's
-	// records; a copy keeps just the name alive.
-	b.items = append(b.items, item{name: strings.Clone(name), ref: b.table.ref(rr), wild: wild})
+	// records; a copy keeps just the name alive, one copy for the name
+	// and its wildcard (sent one after the other).
+	if k := len(b.items) - 1; k >= 0 && b.items[k].name == name {
+		name = b.items[k].name
+	} else {
+		name = strings.Clone(name)
+	}
+	b.items = append(b.items, item{name: name, ref: b.table.ref(rr), wild: wild})
 	return nil
 }
 
@@ -224,7 +253,13 @@ func (b *zoneBuilder) build() *zone {
 	}
 	items = slices.CompactFunc(items, func(a, c item) bool { return less(a, c) == 0 })
 	z := &zone{origin: b.origin, soa: b.soa, rd: b.table.list, table: b.table, records: len(items)}
-	z.nodes = make([]node, 0, len(items))
+	names := 0
+	for i, it := range items {
+		if i == 0 || items[i-1].name != it.name {
+			names++
+		}
+	}
+	z.nodes = make([]node, 0, names)
 	for _, it := range items {
 		k := len(z.nodes) - 1
 		if k < 0 || z.nodes[k].name != it.name {
@@ -246,7 +281,6 @@ func (b *zoneBuilder) build() *zone {
 		key := moreKey(it.name, it.wild)
 		z.more[key] = append(z.more[key], it.ref)
 	}
-	z.nodes = slices.Clip(z.nodes)
 	return z
 }
 
@@ -294,6 +328,9 @@ func (p *patch) get(name string) *owned {
 var errMissing = errors.New("IXFR deletes a record this copy does not have")
 
 func (p *patch) del(rr dns.RR) error {
+	if empty(rr) {
+		return nil // never added
+	}
 	name, wild, err := ownerOf(rr, p.old.origin)
 	if err != nil {
 		return fmt.Errorf("IXFR delete %s: %w", rr.Header().Name, err)
@@ -314,6 +351,9 @@ func (p *patch) del(rr dns.RR) error {
 }
 
 func (p *patch) add(rr dns.RR) error {
+	if empty(rr) {
+		return nil
+	}
 	name, wild, err := ownerOf(rr, p.old.origin)
 	if err != nil {
 		return fmt.Errorf("IXFR add %s: %w", rr.Header().Name, err)
