@@ -131,6 +131,19 @@ zone "rpz.test" {
 	if st := fp.Status(); st.Serial != 2 || st.Notifies != 0 {
 		t.Errorf("polling follower %+v: want serial 2 without NOTIFY", st)
 	}
+	// The copy on disk is a zone file BIND itself accepts.
+	if checkzone, err := exec.LookPath("named-checkzone"); err == nil {
+		waitFor(t, 5*time.Second, "copy of serial 2 saved", func() error {
+			m, err := fn.store.readMeta()
+			if err == nil && m.Serial != 2 {
+				err = fmt.Errorf("saved serial %d", m.Serial)
+			}
+			return err
+		})
+		if out, err := exec.Command(checkzone, "rpz.test", fn.store.zonePath()).CombinedOutput(); err != nil {
+			t.Errorf("named-checkzone on the saved copy: %v\n%s", err, out)
+		}
+	}
 	if !strings.Contains(out.String(), "IXFR") {
 		t.Logf("named did not log an IXFR:\n%s", out.String())
 	}
