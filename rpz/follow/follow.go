@@ -477,6 +477,9 @@ func (f *Follower) saver(stop <-chan struct{}) {
 	var onDisk *zone
 	var m meta
 	do := func(job saveJob) {
+		if job.zone == onDisk && job.contact.Sub(m.LastContact) < time.Minute {
+			return // the SOA expire is minutes to weeks: a minute off is nothing, an fsync per check is not
+		}
 		m.Zone, m.Primary, m.LastContact = f.cfg.Zone, f.cfg.Primary, job.contact
 		var err error
 		if job.zone != onDisk {

@@ -220,15 +220,14 @@ func (f *Follower) ixfr(ctx context.Context, cur *zone) (*zone, ixfrResult, erro
 // or, when the second record is not our SOA, a whole zone between two
 // SOA(new) as in AXFR.
 type ixfrReader struct {
-	state  ixfrState
-	soa    *dns.SOA // the opening SOA: the version being sent
-	cur    *zone
-	from   uint32 // serial the current delta starts from
-	patch  *patch
-	full   *zoneBuilder
-	max    int
-	done   bool
-	deltas int
+	state ixfrState
+	soa   *dns.SOA // the opening SOA: the version being sent
+	cur   *zone
+	from  uint32 // serial the current delta starts from
+	patch *patch
+	full  *zoneBuilder
+	max   int
+	done  bool
 }
 
 type ixfrState int
@@ -298,7 +297,6 @@ func (r *ixfrReader) next(rr dns.RR) error {
 		if !isSOA {
 			return r.patch.add(rr)
 		}
-		r.deltas++
 		if soa.Serial == r.soa.Serial && r.from == r.soa.Serial {
 			r.done = true // the closing SOA
 			return nil
