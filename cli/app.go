@@ -32,6 +32,7 @@ func App() *cli.App {
 			ReviewCommand(),
 			AppealCommand(),
 			ExportCommand(),
+			configCommand(),
 		},
 		EnableBashCompletion: true,
 		// main decides exit codes and prints the message once.

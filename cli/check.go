@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/scamblock/scamblock/api"
+	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/service"
 	"github.com/scamblock/scamblock/verdict"
@@ -25,7 +26,7 @@ func checkCommand() *cli.Command {
 			"last good feed copies, --feed files, published submissions) and explains every\n" +
 			"listing: entry, source, file line, and which allow or guard rule let it through.\n" +
 			"Exit status: 0 nothing listed, 1 something listed, 2 bad input.",
-		Flags: append(listFlags(),
+		Flags: append(settingFlags(config.ScopeLists),
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object per indicator"},
 		),
 		Action: check,
@@ -42,7 +43,7 @@ func check(c *cli.Context) error {
 	}
 	cfg, err := loadConfig(c)
 	if err != nil {
-		return usageError("%v", err)
+		return err
 	}
 	off, err := service.LoadOffline(c.Context, cfg, nil)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/service"
 )
@@ -23,7 +24,7 @@ func feedsCommand() *cli.Command {
 		Description: "Reads the data directory offline (a running server's live view is GET /v1/feeds on\n" +
 			"its HTTP listener). Columns: entries in use, rejected lines by reason, last fetch,\n" +
 			"last change, next fetch and last error.",
-		Flags: append(listFlags(),
+		Flags: append(settingFlags(config.ScopeLists),
 			&cli.BoolFlag{Name: "json", Usage: "print the status as JSON"},
 		),
 		Action: listFeeds,
@@ -33,7 +34,7 @@ func feedsCommand() *cli.Command {
 func listFeeds(c *cli.Context) error {
 	cfg, err := loadConfig(c)
 	if err != nil {
-		return usageError("%v", err)
+		return err
 	}
 	off, err := service.LoadOffline(c.Context, cfg, nil)
 	if err != nil {

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -12,89 +14,65 @@ import (
 	"github.com/scamblock/scamblock/feeds"
 )
 
-// Flags every command that reads the lists shares. Precedence: flags, then
-// SCAMBLOCK_* environment variables, then the --config file, then defaults.
-func listFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "config", Usage: "YAML configuration `FILE` (server settings and feeds)", EnvVars: []string{"SCAMBLOCK_CONFIG"}},
-		&cli.StringFlag{Name: "data-dir", Usage: "state `DIR`: feed caches and the researcher store (default \"scamblock-data\")", EnvVars: []string{"SCAMBLOCK_DATA_DIR", "STATE_DIRECTORY"}},
-		&cli.StringSliceFlag{Name: "feed", Usage: "also load the list at `PATH` or URL (NAME=PATH names it); repeatable; format detected", EnvVars: []string{"SCAMBLOCK_FEED"}},
-		&cli.BoolFlag{Name: "no-default-feeds", Usage: "do not use the built-in set of public scam feeds", EnvVars: []string{"SCAMBLOCK_NO_DEFAULT_FEEDS"}},
-		&cli.StringSliceFlag{Name: "allow", Usage: "never block `NAME` or its subdomains; repeatable", EnvVars: []string{"SCAMBLOCK_ALLOW"}},
-		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (default \"info\")", EnvVars: []string{"SCAMBLOCK_LOG_LEVEL"}},
-	}
-}
-
-// loadConfig reads --config (or the defaults) and lays the flags that were
-// set, on the command line or in the environment, over it.
-func loadConfig(c *cli.Context) (*config.Config, error) {
-	cfg := config.Default()
-	if path := c.String("config"); path != "" {
-		var err error
-		if cfg, err = config.Load(path); err != nil {
-			return nil, err
+// settingFlags are the flags of the settings model (package config) that a
+// command of scope cmd has: config.ScopeServe for serve, ScopeLists for
+// check and feeds, ScopeData for token. They carry no EnvVars: config reads
+// the environment itself, so that a bad value is blamed on the variable
+// that gave it, not on the flag (the variables still show in --help).
+func settingFlags(cmd config.Scope) []cli.Flag {
+	var out []cli.Flag
+	for _, s := range config.Settings() {
+		if s.Flag == "" || !s.Scope.On(cmd) {
+			continue
+		}
+		switch s.Kind {
+		case config.KindBool:
+			out = append(out, &cli.BoolFlag{Name: s.Flag, Usage: s.Usage()})
+		case config.KindList:
+			out = append(out, &cli.StringSliceFlag{Name: s.Flag, Usage: s.Usage()})
+		default:
+			out = append(out, &cli.StringFlag{Name: s.Flag, Usage: s.Usage()})
 		}
 	}
-	s := &cfg.Server
-	setString(c, "data-dir", &s.DataDir)
-	setString(c, "log-level", &s.LogLevel)
-	setStrings(c, "allow", &s.Allow)
-	if c.IsSet("no-default-feeds") {
-		cfg.DefaultFeeds = !c.Bool("no-default-feeds")
+	return out
+}
+
+// loadConfig is how every command gets its settings: the --config file
+// (or SCAMBLOCK_CONFIG), the SCAMBLOCK_* environment and the flags given,
+// over the defaults, checked, with the feed definitions checked by the
+// package that reads them. Its error is a usage error for cli.Exit.
+func loadConfig(c *cli.Context) (*config.Config, error) {
+	flags := map[string][]string{}
+	for _, s := range config.Settings() {
+		if s.Flag == "" || s.Key == "" || !c.IsSet(s.Flag) {
+			continue
+		}
+		switch s.Kind {
+		case config.KindBool:
+			flags[s.Flag] = []string{strconv.FormatBool(c.Bool(s.Flag))}
+		case config.KindList:
+			flags[s.Flag] = c.StringSlice(s.Flag)
+		default:
+			flags[s.Flag] = []string{c.String(s.Flag)}
+		}
 	}
-	for _, arg := range c.StringSlice("feed") {
-		cfg.Feeds = append(cfg.Feeds, feedFlag(arg))
+	cfg, err := config.Build(config.Sources{File: c.String(config.FileFlag), Env: os.LookupEnv, Flags: flags})
+	if err != nil {
+		return nil, usageError("%v", err)
 	}
-	// serve's own flags; absent on other commands, where IsSet is false.
-	setStrings(c, "dns-listen", &s.DNSListen)
-	setStrings(c, "upstream", &s.Upstreams)
-	setString(c, "block-mode", &s.BlockMode)
-	setString(c, "http-listen", &s.HTTPListen)
-	setString(c, "hashbl-zone", &s.HashBLZone)
-	setString(c, "rpz-listen", &s.RPZ.Listen)
-	setString(c, "rpz-zone", &s.RPZ.Zone)
-	setStrings(c, "rpz-allow-transfer", &s.RPZ.AllowTransfer)
-	setStrings(c, "rpz-notify", &s.RPZ.Notify)
-	setString(c, "rpz-tsig-name", &s.RPZ.TSIGName)
-	setString(c, "rpz-tsig-secret", &s.RPZ.TSIGSecret)
-	if c.IsSet("block-ttl") {
-		s.BlockTTL = c.Duration("block-ttl")
-	}
-	if c.IsSet("cache-size") {
-		s.CacheSize = c.Int("cache-size")
+	if _, err := feeds.Resolve(cfg.Feeds, cfg.DefaultFeeds); err != nil {
+		return nil, usageError("%v", err)
 	}
 	return cfg, nil
 }
 
-// feedFlag reads a --feed value: PATH, URL, or NAME=PATH|URL. A feed without
-// a name is named by its path or URL.
-func feedFlag(arg string) feeds.Feed {
-	name, src, ok := strings.Cut(arg, "=")
-	if !ok || name == "" || strings.ContainsAny(name, "/:\\?") {
-		return feeds.Feed{URL: arg, Enabled: true}
-	}
-	return feeds.Feed{Name: name, URL: src, Enabled: true}
-}
-
-func setString(c *cli.Context, name string, dst *string) {
-	if c.IsSet(name) {
-		*dst = c.String(name)
-	}
-}
-
-func setStrings(c *cli.Context, name string, dst *[]string) {
-	if c.IsSet(name) {
-		*dst = c.StringSlice(name)
-	}
-}
-
-// newLogger returns a text logger on stderr at the configured level.
-func newLogger(level string) (*slog.Logger, error) {
+// newLogger returns a text logger on w at the configured level.
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
 // usageError is a cli.Exit for bad input or configuration.

@@ -9,21 +9,17 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/scamblock/scamblock/api"
+	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/store"
 )
-
-// tokenDefaultDataDir is where token finds the database unless --data-dir
-// (or SCAMBLOCK_DATA_DIR) says otherwise.
-const tokenDefaultDataDir = "scamblock-data"
 
 // TokenCommand is `scamblock token create|list|revoke`. It works offline on
 // the data directory (that is how the first admin token is made, with the
 // server stopped) or, with --server, through the API with an admin token.
 func TokenCommand() *cli.Command {
 	flags := func(extra ...cli.Flag) []cli.Flag {
+		extra = append(extra, settingFlags(config.ScopeData)...) // --config, --data-dir: offline mode
 		return append(extra,
-			&cli.StringFlag{Name: "data-dir", Value: tokenDefaultDataDir, EnvVars: []string{"SCAMBLOCK_DATA_DIR"},
-				Usage: "data directory holding scamblock.db (offline mode)"},
 			&cli.StringFlag{Name: "server", EnvVars: []string{"SCAMBLOCK_SERVER"},
 				Usage: "manage tokens through this API (e.g. " + api.DefaultServer + ") instead of the data directory"},
 			&cli.StringFlag{Name: "token", EnvVars: []string{"SCAMBLOCK_TOKEN"}, Usage: "admin token, with --server"},
@@ -57,7 +53,11 @@ func TokenCommand() *cli.Command {
 func tokenOffline(c *cli.Context) bool { return apiFlag(c, "server") == "" }
 
 func tokenOpenStore(c *cli.Context) (*store.Store, error) {
-	dir := apiFlag(c, "data-dir")
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	dir := cfg.Server.DataDir
 	s, err := store.Open(dir, store.Options{})
 	if errors.Is(err, store.ErrInUse) {
 		return nil, cli.Exit(fmt.Sprintf("%v\nWhile the server runs, manage tokens through it: scamblock token %s --server %s "+

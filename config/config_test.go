@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scamblock/scamblock/feeds"
-	"github.com/scamblock/scamblock/feeds/parse"
 )
 
 const fullConfig = `# scamblock example
@@ -56,29 +54,32 @@ func TestLoadFullConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantServer := Server{
-		DNSListen:  []string{"127.0.0.1:5335", "[::1]:5335"},
-		Upstreams:  []string{"tls://dns.quad9.net@9.9.9.9:853", "udp://127.0.0.1:53"},
+		DNSListen:  List{"127.0.0.1:5335", "[::1]:5335"},
+		Upstreams:  List{"tls://dns.quad9.net@9.9.9.9:853", "udp://127.0.0.1:53"},
 		BlockMode:  "ip:0.0.0.0,::",
-		BlockTTL:   time.Minute,
-		Allow:      []string{"example.org"},
+		BlockTTL:   TTL(time.Minute),
+		Allow:      List{"example.org"},
 		DataDir:    "/var/lib/scamblock",
 		HTTPListen: "127.0.0.1:9000",
 		CacheSize:  50000,
 		LogLevel:   "debug",
 		HashBLZone: "hashbl.example.net",
+		RPZ:        RPZ{Zone: "rpz.scamblock."},
 	}
 	if !reflect.DeepEqual(c.Server, wantServer) {
 		t.Errorf("server\n got %+v\nwant %+v", c.Server, wantServer)
 	}
-	wantFeeds := []feeds.Feed{
+	wantFeeds := []Feed{
 		{
-			Name: "local", URL: "/etc/scamblock/mine.txt", Format: parse.FormatDomains,
-			Interval: 24 * time.Hour, MaxBytes: 10 << 20, ShrinkGuard: 0.25, Enabled: true, Trusted: true,
-			Options: parse.Options{Category: "scam"},
+			Name: "local", URL: "/etc/scamblock/mine.txt", Format: "domains",
+			Interval: Duration(24 * time.Hour), MaxSize: 10 << 20, ShrinkGuard: 0.25, Enabled: true, Trusted: true,
+			Category: "scam", Source: path + ":17",
+			Keys: []string{"name", "url", "format", "interval", "max_size", "shrink_guard", "category", "trusted", "enabled"},
 		},
 		{
-			URL: "https://lists.example.net/wallets.csv", Format: parse.FormatCSV, Licence: "MIT",
-			Options: parse.Options{Column: "address", Chain: "eth", URLBlocksHost: true},
+			URL: "https://lists.example.net/wallets.csv", Format: "csv", Licence: "MIT",
+			Column: "address", Chain: "eth", URLBlocksHost: true, Source: path + ":25",
+			Keys: []string{"url", "format", "column", "chain", "enabled", "url_blocks_host", "licence"},
 		},
 	}
 	if !reflect.DeepEqual(c.Feeds, wantFeeds) {
@@ -87,14 +88,8 @@ func TestLoadFullConfig(t *testing.T) {
 	if c.DefaultFeeds {
 		t.Error("default_feeds: false ignored")
 	}
-	if got := c.Where("server.block_mode"); got != path+":7" {
-		t.Errorf("Where(server.block_mode) = %q", got)
-	}
-	if got := c.Where("feeds[1].column"); got != path+":27" {
-		t.Errorf("Where(feeds[1].column) = %q", got)
-	}
-	if len(c.ResolveFeeds()) != 2 {
-		t.Errorf("ResolveFeeds without defaults: %d feeds", len(c.ResolveFeeds()))
+	if got := c.where("server.block_mode"); got != path+":7: server.block_mode" {
+		t.Errorf("where(server.block_mode) = %q", got)
 	}
 }
 
@@ -114,22 +109,27 @@ func TestLoadKeepsDefaultsForMissingKeys(t *testing.T) {
 	}
 }
 
-func TestDefaultFeedsCanBeOverriddenByName(t *testing.T) {
+// A definition named like a built-in feed keeps the keys it gives, so that
+// package feeds changes only those of the built-in one (feeds.Resolve).
+func TestFeedDefinitionsRecordTheirKeys(t *testing.T) {
 	c, err := Parse("x.yaml", []byte("feeds:\n  - name: metamask\n    enabled: false\n  - url: mine.txt\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := c.ResolveFeeds()
-	if len(all) != len(feeds.DefaultFeeds())+1 {
-		t.Fatalf("%d feeds, want the defaults plus one", len(all))
+	if len(c.Feeds) != 2 {
+		t.Fatalf("%d feeds", len(c.Feeds))
 	}
-	for _, f := range all {
-		if f.Name == "metamask" && (f.Enabled || !strings.Contains(f.URL, "eth-phishing-detect")) {
-			t.Errorf("metamask override: %+v", f)
-		}
+	mm, own := c.Feeds[0], c.Feeds[1]
+	if mm.Enabled || !reflect.DeepEqual(mm.Keys, []string{"name", "enabled"}) || mm.Source != "x.yaml:2" {
+		t.Errorf("metamask override: %+v", mm)
 	}
-	if last := all[len(all)-1]; last.URL != "mine.txt" || !last.Enabled {
-		t.Errorf("own feed %+v", last)
+	if !own.Enabled || !reflect.DeepEqual(own.Keys, []string{"url", "enabled"}) {
+		t.Errorf("own feed %+v", own)
+	}
+	base := Feed{Name: "metamask", URL: "https://example.net/config.json", Format: "metamask", Enabled: true, Category: "phishing"}
+	got := mm.Over(base)
+	if got.Enabled || got.URL != base.URL || got.Format != "metamask" || got.Category != "phishing" || got.Keys != nil || got.Source != "x.yaml:2" {
+		t.Errorf("Over: %+v", got)
 	}
 }
 
@@ -145,22 +145,22 @@ func TestLoadErrorsSayFileLineAndFix(t *testing.T) {
 		{"bad YAML", "server:\n  dns_listen: [\"a\"\n", 1, "not valid YAML"},
 		{"unquoted colon", "server:\n  block_mode: ip:0.0.0.0,::\n", 2, "needs quotes"},
 		{"tab indentation", "server:\n\tlog_level: info\n", 2, "not valid YAML"},
-		{"bad block mode", "server:\n  block_mode: sinkhole\n", 2, "use nxdomain, nodata, null, refused or ip:"},
-		{"bad block IP", "server:\n  block_mode: ip:1.2.3\n", 2, `"1.2.3" is not an IP address`},
-		{"listen without port", "server:\n  dns_listen: [127.0.0.1]\n", 2, "is not host:port"},
-		{"upstream without scheme", "server:\n  upstreams:\n    - 9.9.9.9\n", 3, "needs a scheme"},
+		{"bad block mode", "server:\n  block_mode: sinkhole\n", 2, "server.block_mode: block mode \"sinkhole\": unknown; want nxdomain, nodata, null, refused or ip:"},
+		{"bad block IP", "server:\n  block_mode: ip:1.2.3\n", 2, `"1.2.3" is not an IPv4 address`},
+		{"two IPv4 block addresses", "server:\n  block_mode: \"ip:192.0.2.1,192.0.2.2\"\n", 2, `"192.0.2.2" is not an IPv6 address`},
+		{"listen without port", "server:\n  dns_listen: [127.0.0.1]\n", 2, "is not HOST:PORT"},
+		{"upstream without scheme", "server:\n  upstreams:\n    - 9.9.9.9\n", 3, "no scheme; want udp://"},
 		{"bad log level", "server:\n  log_level: loud\n", 2, "use debug, info, warn or error"},
 		{"bad ttl", "server:\n  block_ttl: soon\n", 2, `give a duration such as "300s"`},
 		{"cache size not a number", "server:\n  cache_size: big\n", 2, "whole number"},
 		{"feeds not a list", "feeds:\n  url: a.txt\n", 2, "feeds must be a list"},
-		{"feed without url", "feeds:\n  - name: mine\n", 2, "has no url"},
-		{"bad format", "feeds:\n  - url: a.txt\n    format: excel\n", 3, "excel"},
+		{"empty feed url", "feeds:\n  - name: mine\n    url: \"\"\n", 3, "feeds[0].url: is empty"},
 		{"bad max size", "feeds:\n  - url: a.txt\n    max_size: lots\n", 3, `"64MiB"`},
 		{"shrink guard over 1", "feeds:\n  - url: a.txt\n    shrink_guard: 1.5\n", 3, "between 0 and 1"},
 		{"bad enabled", "feeds:\n  - url: a.txt\n    enabled: maybe\n", 3, "use true or false"},
 		{"unsupported scheme", "feeds:\n  - url: ftp://x.example/a.txt\n", 2, "not supported"},
 		{"duplicate feed", "feeds:\n  - url: a.txt\n  - url: a.txt\n", 3, "already defined at line 2"},
-		{"duplicate key", "server:\n  log_level: info\n  log_level: debug\n", 3, "appears twice"},
+		{"duplicate key", "server:\n  log_level: info\n  log_level: debug\n", 3, `key "log_level" appears twice in server (first at line 2)`},
 		{"server is a list", "server:\n  - a\n", 2, "server must be a mapping"},
 		{"two documents", "server: {}\n---\nfeeds: []\n", 2, "more than one YAML document"},
 	}

@@ -2,10 +2,12 @@ package config
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
-// FuzzParse: any bytes give a config or *Error values, never a panic.
+// FuzzParse: any bytes give a config or *Error values, never a panic; a
+// config Parse accepts passes Validate's per-value checks.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(fullConfig))
 	f.Add([]byte("server:\n  block_mode: sinkhole\n"))
@@ -21,10 +23,15 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		for _, f := range c.Feeds {
-			if err := f.Validate(); err != nil {
-				t.Fatalf("accepted an invalid feed: %v", err)
-			}
+		if err := c.Validate(); err != nil && !isUnsetRequired(err) {
+			t.Fatalf("Parse accepted what Validate refuses: %v", err)
 		}
 	})
+}
+
+// isUnsetRequired: Parse leaves "none given" (an emptied list) and a lone
+// TSIG half to Validate, which runs once every source is laid on.
+func isUnsetRequired(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "none given") || strings.Contains(s, "TSIG key needs its") || strings.Contains(s, "already defined")
 }

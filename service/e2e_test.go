@@ -19,7 +19,6 @@ import (
 
 	"github.com/scamblock/scamblock/api"
 	"github.com/scamblock/scamblock/config"
-	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/store"
 	"github.com/scamblock/scamblock/wallet"
 )
@@ -137,7 +136,7 @@ func TestServeBlocksRealFeedsEndToEnd(t *testing.T) {
 	metamask := sharedFeed(t, "metamask-eth-phishing-detect/hosts.txt")
 	decripto := sharedFeed(t, "decripto-crypto-scam-blacklist/domini_scam.txt")
 	cfg := config.Default()
-	cfg.Feeds = []feeds.Feed{
+	cfg.Feeds = []config.Feed{
 		{Name: "metamask", URL: metamask, Enabled: true},
 		{Name: "decripto", URL: decripto, Enabled: true},
 	}
@@ -197,7 +196,7 @@ func TestDigSeesBlockWithEDE(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
-	cfg.Feeds = []feeds.Feed{{URL: feed, Enabled: true}}
+	cfg.Feeds = []config.Feed{{URL: feed, Enabled: true}}
 	s := startService(t, cfg)
 	host, port, _ := net.SplitHostPort(s.dns)
 	out, err := exec.Command(dig, "@"+host, "-p", port, "www.scam-exchange.com", "A", "+tries=1", "+time=3").CombinedOutput()
@@ -223,7 +222,7 @@ func TestKdigOverTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
-	cfg.Feeds = []feeds.Feed{{Name: "mine", URL: feed, Enabled: true}}
+	cfg.Feeds = []config.Feed{{Name: "mine", URL: feed, Enabled: true}}
 	s := startService(t, cfg)
 	host, port, _ := net.SplitHostPort(s.dns)
 	for _, tc := range []struct {
@@ -249,7 +248,7 @@ func TestSighupReloadsFeedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
-	cfg.Feeds = []feeds.Feed{{Name: "local", URL: feed, Enabled: true}}
+	cfg.Feeds = []config.Feed{{Name: "local", URL: feed, Enabled: true}}
 	s := startService(t, cfg)
 	if r := query(t, s.dns, "second-scam.com", dns.TypeA, "udp", true); r.Rcode != dns.RcodeSuccess {
 		t.Fatalf("before reload: %s", dns.RcodeToString[r.Rcode])
@@ -350,7 +349,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	}
 	write(0)
 	cfg := config.Default()
-	cfg.Feeds = []feeds.Feed{{Name: "local", URL: feed, Enabled: true}}
+	cfg.Feeds = []config.Feed{{Name: "local", URL: feed, Enabled: true}}
 	s := startService(t, cfg)
 
 	stop := make(chan struct{})
@@ -412,7 +411,7 @@ func TestHashBLZoneOnTheDNSListener(t *testing.T) {
 	ofac := sharedFeed(t, "ofac-sanctioned-addresses-0xb10c/sanctioned_addresses_ETH.txt")
 	cfg := config.Default()
 	cfg.Server.HashBLZone = "hashbl.scamblock.test"
-	cfg.Feeds = []feeds.Feed{{Name: "ofac-eth", URL: ofac, Enabled: true}, {Name: "metamask", URL: sharedFeed(t, "metamask-eth-phishing-detect/hosts.txt"), Enabled: true}}
+	cfg.Feeds = []config.Feed{{Name: "ofac-eth", URL: ofac, Enabled: true}, {Name: "metamask", URL: sharedFeed(t, "metamask-eth-phishing-detect/hosts.txt"), Enabled: true}}
 	s := startService(t, cfg)
 
 	const listed = "0x8589427373D6D84E98730D7795D8f6f8731FDA16" // OFAC ETH list, line 89
@@ -480,7 +479,7 @@ func TestRPZZoneFollowsTheLists(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
-	cfg.Feeds = []feeds.Feed{{Name: "local", URL: feed, Enabled: true}}
+	cfg.Feeds = []config.Feed{{Name: "local", URL: feed, Enabled: true}}
 	cfg.Server.RPZ = config.RPZ{Listen: "127.0.0.1:0", Zone: "rpz.scamblock.test."}
 	s := startService(t, cfg)
 	if s.rpz == "" {

@@ -6,14 +6,19 @@ import (
 
 	"github.com/scamblock/scamblock/blocklist"
 	"github.com/scamblock/scamblock/config"
+	"github.com/scamblock/scamblock/feeds"
 )
 
 // LoadOffline loads cfg's lists without a server or network, for `check`
 // and `feeds`: cfg says which, blocklist.LoadOffline loads them.
 func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*blocklist.Offline, error) {
+	feedList, err := feeds.Resolve(cfg.Feeds, cfg.DefaultFeeds)
+	if err != nil {
+		return nil, err
+	}
 	return blocklist.LoadOffline(ctx, blocklist.OfflineOptions{
 		DataDir: cfg.Server.DataDir,
-		Feeds:   cfg.ResolveFeeds(),
+		Feeds:   feedList,
 		Allow:   cfg.Server.Allow,
 		Logger:  log,
 	})

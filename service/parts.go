@@ -30,8 +30,12 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	feedList, err := feeds.Resolve(cfg.Feeds, cfg.DefaultFeeds)
+	if err != nil {
+		return err
+	}
 	var mgr *feeds.Manager // the callback runs only after NewManager returned
-	mgr, err = feeds.NewManager(cfg.ResolveFeeds(), feeds.ManagerOptions{
+	mgr, err = feeds.NewManager(feedList, feeds.ManagerOptions{
 		DataDir: cfg.Server.DataDir,
 		Logger:  s.log.With("part", "feeds"),
 		OnChange: func(sets []*lists.Set) {

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/scamblock/scamblock/config"
+	"github.com/scamblock/scamblock/feeds"
 )
 
 // reload applies a new configuration (SIGHUP): allow names, block policy and
@@ -32,11 +33,18 @@ func (s *system) reload(ctx context.Context, g *errgroup.Group, load func() (*co
 }
 
 func (s *system) apply(cfg *config.Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	policy, err := policyOf(cfg.Server)
 	if err != nil {
 		return err
 	}
-	if err := s.feeds.SetFeeds(cfg.ResolveFeeds()); err != nil {
+	feedList, err := feeds.Resolve(cfg.Feeds, cfg.DefaultFeeds)
+	if err != nil {
+		return err
+	}
+	if err := s.feeds.SetFeeds(feedList); err != nil {
 		return fmt.Errorf("feeds: %w", err)
 	}
 	if err := s.dns.SetPolicy(policy); err != nil {

@@ -53,6 +53,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if log == nil {
 		log = slog.Default()
 	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	srv := cfg.Server
 	if err := os.MkdirAll(srv.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data directory %q: %w (choose another with --data-dir)", srv.DataDir, err)

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+)
+
+// Validate checks every value against its setting's check, whatever set
+// it (a source, or code), and the rules that join settings: at least one
+// listener and one upstream, both halves of a TSIG key, one definition per
+// feed name. Each error names the setting where it was set
+// ("scamblock.yaml:9: server.rpz_tsig_name", "--rpz-tsig-name", ...).
+func (c *Config) Validate() error {
+	var errs []error
+	for _, s := range model() {
+		switch {
+		case s.check == nil:
+		case s.item:
+			for i, f := range c.Feeds {
+				if f.Keys != nil && !slices.Contains(f.Keys, s.leaf()) {
+					continue // left to the built-in feed it changes
+				}
+				if err := checkValue(s, copyOf(s.field(c, i))); err != nil {
+					errs = append(errs, fmt.Errorf("%s: feeds[%d].%s: %w", feedWhere(f), i, s.leaf(), err))
+				}
+			}
+		default:
+			if err := checkValue(s, copyOf(s.field(c, 0))); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", c.where(s.Key), err))
+			}
+		}
+	}
+	srv := c.Server
+	if len(srv.DNSListen) == 0 {
+		errs = append(errs, fmt.Errorf("%s: none given; e.g. 127.0.0.1:5335", c.where("server.dns_listen")))
+	}
+	if len(srv.Upstreams) == 0 {
+		errs = append(errs, fmt.Errorf("%s: none given; e.g. tls://dns.quad9.net@9.9.9.9:853", c.where("server.upstreams")))
+	}
+	switch {
+	case srv.RPZ.TSIGName != "" && srv.RPZ.TSIGSecret == "":
+		errs = append(errs, fmt.Errorf("%s: a TSIG key needs its secret too: set %s (base64)", c.where("server.rpz_tsig_name"), c.names("server.rpz_tsig_secret")))
+	case srv.RPZ.TSIGName == "" && srv.RPZ.TSIGSecret != "":
+		errs = append(errs, fmt.Errorf("%s: a TSIG key needs its name too: set %s", c.where("server.rpz_tsig_secret"), c.names("server.rpz_tsig_name")))
+	}
+	seen := map[string]Feed{}
+	for _, f := range c.Feeds {
+		name := f.DisplayName()
+		if prev, dup := seen[name]; dup {
+			errs = append(errs, fmt.Errorf("%s: feed %q is already defined at %s; give one of them another name", feedWhere(f), name, feedWhere(prev)))
+			continue
+		}
+		seen[name] = f
+	}
+	return errors.Join(errs...)
+}
+
+// copyOf returns an addressable copy of v, so that a check's canonical
+// form does not change c.
+func copyOf(v reflect.Value) reflect.Value {
+	cp := reflect.New(v.Type()).Elem()
+	cp.Set(v)
+	if l, ok := cp.Interface().(List); ok {
+		cp.Set(reflect.ValueOf(slices.Clone(l)))
+	}
+	return cp
+}
+
+// where names setting key as it was set: "scamblock.yaml:7: server.block_mode",
+// "--block-mode", "SCAMBLOCK_BLOCK_MODE", or all its names when it has its
+// default.
+func (c *Config) where(key string) string {
+	if w, ok := c.origin[key]; ok {
+		return w
+	}
+	return c.names(key)
+}
+
+// names is every name of setting key: "server.block_mode (--block-mode, SCAMBLOCK_BLOCK_MODE)".
+func (c *Config) names(key string) string {
+	for _, s := range model() {
+		if s.Key == key {
+			return s.Names()
+		}
+	}
+	return key
+}
+
+func feedWhere(f Feed) string {
+	if f.Source != "" {
+		return f.Source
+	}
+	return "feed " + f.DisplayName()
+}
