@@ -13,7 +13,7 @@ import (
 
 	"github.com/scamblock/scamblock/internal/feedstest"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/scamblock/scamblock/lists"
 )

@@ -3,7 +3,7 @@ package parse
 import (
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // fastRecord reads one CryptoScamDB record written in the plain layout the
