@@ -47,7 +47,7 @@ func Build(src Sources) (*Config, error) {
 		for _, s := range model() {
 			for _, name := range s.Env {
 				if v, ok := src.Env(name); ok && s.Key != "" {
-					errs = append(errs, c.set(s, &yaml.Node{Kind: yaml.ScalarNode, Value: v}, name))
+					errs = append(errs, c.set(s, scalar(s, v), name))
 					break
 				}
 			}
@@ -62,7 +62,7 @@ func Build(src Sources) (*Config, error) {
 		known[s.Flag] = true
 		n := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, v := range vals {
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: v})
+			n.Content = append(n.Content, scalar(s, v))
 		}
 		if s.Kind != KindList && len(vals) > 0 {
 			n = n.Content[len(n.Content)-1] // the last one given wins
@@ -81,6 +81,17 @@ func Build(src Sources) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// scalar is a flag's or variable's text as the YAML value it stands for.
+// The text of a string setting is taken as it is ("null" is the block mode,
+// not YAML's null), as a string setting's text is in the file.
+func scalar(s Setting, text string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Value: text}
+	if s.Key == "feeds" || s.Kind == KindList || s.Kind == KindValue && s.field(Default(), 0).Kind() == reflect.String {
+		n.Tag = "!!str"
+	}
+	return n
 }
 
 // set decodes n into setting s as the source named where gave it, checks it
@@ -258,8 +269,15 @@ func (c *Config) field(s Setting, feed int) reflect.Value { return s.field(c, fe
 // fileCheck runs s's check on the value decoded from node n, reporting at
 // the line of the bad item.
 func fileCheck(path string, s Setting, n *yaml.Node, v reflect.Value, key string) []*Error {
-	if n.ShortTag() == "!!null" { // "key:" with no value is the zero value, as "" is from a flag
-		v.Set(reflect.Zero(v.Type()))
+	if n.ShortTag() == "!!null" {
+		// A string setting's text is its value ("block_mode: null" is the
+		// null mode); anything else written as null (or not at all, "key:")
+		// is the zero value, as "" is from a flag.
+		if v.Kind() == reflect.String {
+			v.SetString(n.Value)
+		} else {
+			v.Set(reflect.Zero(v.Type()))
+		}
 	}
 	if s.check == nil {
 		return nil

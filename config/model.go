@@ -185,7 +185,12 @@ func (s Setting) field(c *Config, feed int) reflect.Value {
 }
 
 // leaf is the last step of the key ("url" for "feeds[].url").
-func (s Setting) leaf() string { return s.path[len(s.path)-1] }
+func (s Setting) leaf() string {
+	if len(s.path) == 0 {
+		return ""
+	}
+	return s.path[len(s.path)-1]
+}
 
 // Names is how the setting is spelt in every source, for messages:
 // "server.block_mode (--block-mode, SCAMBLOCK_BLOCK_MODE)".

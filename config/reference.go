@@ -47,7 +47,11 @@ Flags of ` + "`scamblock serve`" + `. Those marked *lists* are also flags of ` +
 			flag = "`--" + s.Flag + " " + s.Meta + "`"
 		}
 		scope := map[Scope]string{ScopeLists: " *lists*", ScopeData: " *data*"}[s.Scope]
-		fmt.Fprintf(&b, "| %s%s | %s | %s | %s | %s |\n", flag, scope, codeList(s.Env), yamlKey(s), code(s.Default), cell(s.Help))
+		def := code(s.Default)
+		if s.Negate {
+			def = "off (`" + s.Key + ": " + s.Default + "`)"
+		}
+		fmt.Fprintf(&b, "| %s%s | %s | %s | %s | %s |\n", flag, scope, codeList(s.Env), yamlKey(s), def, cell(s.Help))
 	}
 	b.WriteString(`
 ## Feeds
@@ -119,4 +123,6 @@ func codeList(names []string) string {
 }
 
 // cell escapes text for a table cell.
-func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+func cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(s)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"time"
 )
 
 // Validate checks every value against its setting's check, whatever set
@@ -38,6 +39,9 @@ func (c *Config) Validate() error {
 	}
 	if len(srv.Upstreams) == 0 {
 		errs = append(errs, fmt.Errorf("%s: none given; e.g. tls://dns.quad9.net@9.9.9.9:853", c.where("server.upstreams")))
+	}
+	if ttl := time.Duration(srv.BlockTTL); ttl > 7*24*time.Hour {
+		errs = append(errs, fmt.Errorf("%s: %s is too long; give at most 168h (7 days), e.g. 5m", c.where("server.block_ttl"), ttl))
 	}
 	switch {
 	case srv.RPZ.TSIGName != "" && srv.RPZ.TSIGSecret == "":

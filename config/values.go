@@ -16,6 +16,7 @@ import (
 
 // List is a list of strings. It is written as a YAML list, or as one
 // string with the items separated by commas (as in the environment).
+// Empty items are dropped: --allow "" is the empty list.
 type List []string
 
 // UnmarshalYAML reads a list or a comma-separated string.
@@ -30,7 +31,9 @@ func (l *List) UnmarshalYAML(n *yaml.Node) error {
 			if item.Kind != yaml.ScalarNode || item.ShortTag() == "!!null" {
 				return typeError(item, "each item must be a string; this one is %s", kindName(item))
 			}
-			out = append(out, item.Value)
+			if v := strings.TrimSpace(item.Value); v != "" { // as in the comma form, "" is no item
+				out = append(out, v)
+			}
 		}
 		*l = out
 		return nil
