@@ -123,4 +123,3 @@ func (u *uniqueQuery) next() []byte {
 	binary.BigEndian.PutUint16(u.raw, uint16(u.n))
 	return u.raw
 }
-
