@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"slices"
 	"strconv"
@@ -94,6 +95,34 @@ func steadyHeap() uint64 {
 	return heapNow()
 }
 
+// memoryInUse is the memory the runtime holds from the OS (heap, stacks,
+// metadata) less what it has handed back, after returning all it can: what
+// the soft memory limit is compared with.
+func memoryInUse() uint64 {
+	debug.FreeOSMemory()
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64() - s[1].Value.Uint64()
+}
+
+// limitModes are the runtime settings the rebuild benchmarks run under:
+// GOGC=100 alone, and in addition a soft memory limit of the memory in use
+// at steady state plus one more steady heap (room for one new copy of the
+// lists beside the serving one), as a server would set --memory-limit.
+var limitModes = []string{"no-limit", "limit"}
+
+// underLimit sets the soft memory limit for mode until the benchmark ends
+// and returns it (0: none).
+func underLimit(b *testing.B, mode string, steady uint64) uint64 {
+	if mode != "limit" {
+		return 0
+	}
+	limit := memoryInUse() + steady
+	prev := debug.SetMemoryLimit(int64(limit))
+	b.Cleanup(func() { debug.SetMemoryLimit(prev) })
+	return limit
+}
+
 // importAll parses every feed, one after another, as the Manager's
 // LoadCached does at start.
 func importAll(tb testing.TB, feeds []Feed) []*lists.Set {
@@ -142,7 +171,8 @@ func BenchmarkImportAllSharedFeeds(b *testing.B) {
 // BenchmarkRebuild measures the heap during rebuilds while the previous
 // Matcher is still serving, against the steady state (sets + matcher, after
 // GC): "all" re-parses every feed (SIGHUP with every feed changed), "one"
-// re-parses the largest feed (a normal refresh), "compile" only recompiles.
+// re-parses the largest feed (a normal refresh), "compile" only recompiles;
+// "+limit" runs the same under the soft memory limit of underLimit.
 func BenchmarkRebuild(b *testing.B) {
 	feeds := sharedFeedList(b)
 	base := steadyHeap()
@@ -155,30 +185,29 @@ func BenchmarkRebuild(b *testing.B) {
 			largest = i
 		}
 	}
-	for _, mode := range []string{"all", "all+gc", "one", "one+gc", "compile"} {
+	for _, mode := range []string{"all", "all+limit", "one", "one+limit", "compile"} {
 		b.Run(mode, func(b *testing.B) {
+			var limit uint64
+			if strings.HasSuffix(mode, "+limit") {
+				limit = underLimit(b, "limit", steady)
+			}
 			var peak uint64
 			for b.Loop() {
 				steadyHeap()
 				h := startHeapSampler()
 				next := slices.Clone(sets)
 				switch mode {
-				case "all", "all+gc":
+				case "all", "all+limit":
 					next = importAll(b, feeds)
-				case "one", "one+gc":
+				case "one", "one+limit":
 					next[largest] = importAll(b, feeds[largest:largest+1])[0]
-				}
-				if strings.HasSuffix(mode, "+gc") {
-					runtime.GC()
 				}
 				m, _ := lists.Compile(next, lists.CompileOptions{})
 				peak = max(peak, h.Stop()-base)
 				current = m // swap; the old sets and matcher become garbage
 				sets = next
 			}
-			b.ReportMetric(float64(steady)/(1<<20), "steady-MiB")
-			b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
-			b.ReportMetric(float64(peak)/float64(steady), "peak/steady")
+			reportPeak(b, steady, peak, limit)
 		})
 	}
 	runtime.KeepAlive(current)
@@ -275,27 +304,39 @@ func BenchmarkManagerRefreshOneFeed(b *testing.B) {
 	}
 	<-compiled
 	steady := steadyHeap() - base
-	var peak uint64
 	n := 0
-	for b.Loop() {
-		n++
-		b.StopTimer()
-		if err := appendLine(feeds[largest].URL, n); err != nil {
-			b.Fatal(err)
-		}
-		steadyHeap()
-		b.StartTimer()
-		h := startHeapSampler()
-		if err := mgr.RefreshAll(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		<-compiled
-		peak = max(peak, h.Stop()-base)
+	for _, mode := range limitModes {
+		b.Run(mode, func(b *testing.B) {
+			limit := underLimit(b, mode, steady)
+			var peak uint64
+			for b.Loop() {
+				n++
+				b.StopTimer()
+				if err := appendLine(feeds[largest].URL, n); err != nil {
+					b.Fatal(err)
+				}
+				steadyHeap()
+				b.StartTimer()
+				h := startHeapSampler()
+				if err := mgr.RefreshAll(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				<-compiled
+				peak = max(peak, h.Stop()-base)
+			}
+			reportPeak(b, steady, peak, limit)
+		})
+	}
+	runtime.KeepAlive(serving.Load())
+}
+
+func reportPeak(b *testing.B, steady, peak, limit uint64) {
+	if limit > 0 {
+		b.ReportMetric(float64(limit)/(1<<20), "limit-MiB")
 	}
 	b.ReportMetric(float64(steady)/(1<<20), "steady-MiB")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
 	b.ReportMetric(float64(peak)/float64(steady), "peak/steady")
-	runtime.KeepAlive(serving.Load())
 }
 
 // appendLine adds a new name to a JSON array or line-based file.
@@ -350,26 +391,29 @@ func BenchmarkManagerChangeAll(b *testing.B) {
 	}
 	time.Sleep(100 * time.Millisecond) // let the debounced compile run
 	steady := steadyHeap() - base
-	var peak uint64
-	for b.Loop() {
-		for _, f := range feeds { // every feed changes: one more line
-			fh, err := os.OpenFile(f.URL, os.O_APPEND|os.O_WRONLY, 0)
-			if err != nil {
-				b.Fatal(err)
+	for _, mode := range limitModes {
+		b.Run(mode, func(b *testing.B) {
+			limit := underLimit(b, mode, steady)
+			var peak uint64
+			for b.Loop() {
+				for _, f := range feeds { // every feed changes: one more line
+					fh, err := os.OpenFile(f.URL, os.O_APPEND|os.O_WRONLY, 0)
+					if err != nil {
+						b.Fatal(err)
+					}
+					fh.WriteString("\n")
+					fh.Close()
+				}
+				steadyHeap()
+				h := startHeapSampler()
+				if err := mgr.RefreshAll(ctx); err != nil {
+					b.Fatal(err)
+				}
+				time.Sleep(100 * time.Millisecond) // the last debounced compile
+				peak = max(peak, h.Stop()-base)
 			}
-			fh.WriteString("\n")
-			fh.Close()
-		}
-		steadyHeap()
-		h := startHeapSampler()
-		if err := mgr.RefreshAll(ctx); err != nil {
-			b.Fatal(err)
-		}
-		time.Sleep(100 * time.Millisecond) // the last debounced compile
-		peak = max(peak, h.Stop()-base)
+			reportPeak(b, steady, peak, limit)
+		})
 	}
-	b.ReportMetric(float64(steady)/(1<<20), "steady-MiB")
-	b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
-	b.ReportMetric(float64(peak)/float64(steady), "peak/steady")
 	runtime.KeepAlive(serving.Load())
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -55,7 +54,7 @@ type Manager struct {
 	emitMu  sync.Mutex  // serializes OnChange
 	// parseSlot lets one parse run at a time: fetches overlap, parses do not,
 	// so a reload of every feed does not stack every parser's garbage on
-	// top of the live sets (see README.md, "Memory").
+	// top of the live sets (see README.md, "Numbers").
 	parseSlot chan struct{}
 }
 
@@ -225,7 +224,7 @@ func (m *Manager) loadCached(ctx context.Context, fs *feedState) error {
 		pf.Format = meta.Format
 	}
 	start := time.Now()
-	set, rep, format, err := m.parse(ctx, pf, m.cache.bodyPath(f.Name), 0) // start-up: one GC after all is enough
+	set, rep, format, err := m.parse(ctx, pf, m.cache.bodyPath(f.Name), 0) // start-up: one compile at the end
 	if err != nil {
 		return fmt.Errorf("feed %q: cached copy: %w", f.Name, err)
 	}
@@ -511,16 +510,14 @@ func (m *Manager) refresh(ctx context.Context, fs *feedState, notify bool) error
 	return nil
 }
 
-// collectAfterBytes is the body size above which a parse is followed by a
-// garbage collection; see parse.
-const collectAfterBytes = 1 << 20
+// flushAfterBytes is the body size from which a pending OnChange is run
+// before the parse; see flushPending.
+const flushAfterBytes = 1 << 20
 
-// parse runs parseFile when the parse slot is free. After a large body it
-// collects garbage at once: the parser's short-lived garbage is several
-// times the new Set, and the matcher compile that follows would otherwise
-// stack its own table on top of it before the GC's next cycle. That one
-// collection (tens of ms, once per changed feed) is what keeps a refresh
-// of the largest shared feed under 2× the steady heap (README.md, Numbers).
+// parse runs parseFile when the parse slot is free. Memory is left to the
+// runtime: the parser's short-lived garbage goes when the garbage collector
+// next runs, which the soft memory limit (memlimit, GOMEMLIMIT) brings
+// forward as the heap nears it; nothing here forces a collection.
 func (m *Manager) parse(ctx context.Context, f Feed, path string, size int64) (*lists.Set, parse.Report, parse.Format, error) {
 	select {
 	case m.parseSlot <- struct{}{}:
@@ -528,14 +525,10 @@ func (m *Manager) parse(ctx context.Context, f Feed, path string, size int64) (*
 		return nil, parse.Report{}, "", ctx.Err()
 	}
 	defer func() { <-m.parseSlot }()
-	if size >= collectAfterBytes {
+	if size >= flushAfterBytes {
 		m.flushPending()
 	}
-	set, rep, format, err := parseFile(ctx, f, path)
-	if size >= collectAfterBytes {
-		runtime.GC()
-	}
-	return set, rep, format, err
+	return parseFile(ctx, f, path)
 }
 
 // shrinkCheck refuses a copy that is empty or lost more than guard of the
@@ -642,7 +635,7 @@ func (m *Manager) notify() {
 // flushPending runs a pending OnChange now, before a large parse, so that
 // when many feeds change at once (SIGHUP, a restart's first fetch) the new
 // matcher drops each earlier feed's old Set before the next one is built:
-// the heap then holds one feed's old and new copies at a time, not every
+// the live heap holds one feed's old and new copies at a time, not every
 // feed's. It costs one compile per large changed feed.
 func (m *Manager) flushPending() {
 	m.mu.Lock()
@@ -653,9 +646,7 @@ func (m *Manager) flushPending() {
 	}
 	m.pending = nil
 	m.mu.Unlock()
-	runtime.GC() // the last parse's garbage goes before the compile allocates
 	m.emit()
-	runtime.GC() // and the old matcher and Sets go before the next parse
 }
 
 // emit calls OnChange now with the current sets.
