@@ -14,7 +14,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
 	"golang.org/x/time/rate"
+
+	"github.com/scamblock/scamblock/internal/listen"
 )
 
 // Config is everything the server needs; the zero value of each field means
@@ -342,7 +345,7 @@ func (s *Server) bind() (udps [][]*net.UDPConn, tcps []net.Listener, err error) 
 		host, port, _ := net.SplitHostPort(addr)
 		var lastErr error
 		for attempt := 0; attempt < 20; attempt++ {
-			l, err := net.Listen("tcp", addr)
+			l, err := listen.TCP(context.Background(), addr) // tcp4, or tcp6 with IPV6_V6ONLY: 0.0.0.0 and [::] share a port
 			if err != nil {
 				return fail(fmt.Errorf("listening on tcp %s: %w", addr, err))
 			}

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/scamblock/scamblock/internal/listen"
 )
 
 // udpLoop is what a read loop needs from the server.
@@ -108,28 +110,26 @@ func (s *Server) listenUDP(addr string) ([]*net.UDPConn, error) {
 	if !reusePortSupported {
 		n = 1
 	}
-	probe, err := net.ListenPacket("udp", addr)
+	probe, err := listen.UDP(context.Background(), addr, nil) // udp4 or udp6 (IPV6_V6ONLY): see internal/listen
 	if err != nil {
 		return nil, err
 	}
 	if n == 1 {
-		c := probe.(*net.UDPConn)
-		s.setReadBuffer(c)
-		return []*net.UDPConn{c}, nil
+		s.setReadBuffer(probe)
+		return []*net.UDPConn{probe}, nil
 	}
-	bound := probe.LocalAddr().String()
+	host, _, _ := net.SplitHostPort(addr)
+	bound := net.JoinHostPort(host, strconv.Itoa(probe.LocalAddr().(*net.UDPAddr).Port)) // the same host: the same network
 	probe.Close()
-	lc := net.ListenConfig{Control: reusePort}
 	var conns []*net.UDPConn
 	for range n {
-		pc, err := lc.ListenPacket(context.Background(), "udp", bound)
+		c, err := listen.UDP(context.Background(), bound, reusePort)
 		if err != nil {
 			for _, c := range conns {
 				c.Close()
 			}
 			return nil, err
 		}
-		c := pc.(*net.UDPConn)
 		s.setReadBuffer(c)
 		conns = append(conns, c)
 	}

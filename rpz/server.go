@@ -7,11 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/scamblock/scamblock/internal/listen"
 	"github.com/scamblock/scamblock/lists"
 )
 
@@ -241,16 +244,20 @@ func (s *Server) Run(ctx context.Context) error {
 	s.ran = true
 	s.mu.Unlock()
 
-	tl, err := net.Listen("tcp", s.cfg.Listen)
+	// tcp4/udp4 or tcp6/udp6 with IPV6_V6ONLY (internal/listen), so that
+	// 0.0.0.0 and [::] can share a port; UDP takes the port TCP got.
+	tl, err := listen.TCP(ctx, s.cfg.Listen)
 	if err != nil {
 		close(s.ready)
 		return fmt.Errorf("rpz: listen on tcp %s: %w", s.cfg.Listen, err)
 	}
-	ul, err := net.ListenPacket("udp", tl.Addr().String())
+	host, _, _ := net.SplitHostPort(s.cfg.Listen)
+	uaddr := net.JoinHostPort(host, strconv.Itoa(tl.Addr().(*net.TCPAddr).Port))
+	ul, err := listen.UDP(ctx, uaddr, nil)
 	if err != nil {
 		tl.Close()
 		close(s.ready)
-		return fmt.Errorf("rpz: listen on udp %s: %w", tl.Addr(), err)
+		return fmt.Errorf("rpz: listen on udp %s: %w", uaddr, err)
 	}
 	var secret map[string]string
 	if k := s.cfg.TSIG; k != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -64,8 +65,13 @@ type running struct {
 // startService runs the real service on loopback ports until the test ends.
 func startService(t *testing.T, cfg *config.Config) running {
 	t.Helper()
-	cfg.Server.DNSListen = []string{"127.0.0.1:0"}
-	cfg.Server.HTTPListen = "127.0.0.1:0"
+	def := config.Default().Server
+	if slices.Equal(cfg.Server.DNSListen, def.DNSListen) { // a test that sets its own listeners keeps them
+		cfg.Server.DNSListen = []string{"127.0.0.1:0"}
+	}
+	if cfg.Server.HTTPListen == def.HTTPListen {
+		cfg.Server.HTTPListen = "127.0.0.1:0"
+	}
 	cfg.Server.Upstreams = []string{"udp://" + startUpstream(t)}
 	cfg.DefaultFeeds = false
 	if cfg.Server.DataDir == "" || cfg.Server.DataDir == "scamblock-data" {

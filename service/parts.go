@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,6 +13,7 @@ import (
 	"github.com/scamblock/scamblock/blocklist"
 	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/feeds"
+	"github.com/scamblock/scamblock/internal/listen"
 	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/resolver"
 	"github.com/scamblock/scamblock/store"
@@ -94,7 +94,7 @@ func (s *system) newHTTP(addr string, reg *prometheus.Registry) error {
 		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		Addresses:         api.AddressParserFunc(parseAddress),
 	})
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen.TCP(context.Background(), addr) // tcp4, or tcp6 with IPV6_V6ONLY (0.0.0.0 and [::] share a port)
 	if err != nil {
 		return fmt.Errorf("HTTP listener %s: %w (free the port or choose another with --http-listen; \"\" turns it off)", addr, err)
 	}
