@@ -2,12 +2,14 @@ package resolver
 
 import (
 	"context"
+	"encoding/binary"
 	"hash/maphash"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/miekg/dns"
+	"golang.org/x/sync/singleflight"
 )
 
 // Cache answers repeated questions from memory and keeps answers for
@@ -42,6 +44,11 @@ type Cache struct {
 	shards []cacheShard
 	mask   uint64
 	seed   maphash.Seed
+
+	// flight coalesces misses: concurrent queries for the same key (name,
+	// type, class, DO, CD) share one upstream query and its answer, on the
+	// miss path and on the serve-stale refresh path alike.
+	flight singleflight.Group
 }
 
 const (
@@ -119,13 +126,7 @@ func (c *Cache) ServeDNS(ctx context.Context, req *Request) Response {
 		// RFC 8767 client-response timer: ask upstream, but answer stale if
 		// it takes longer than staleWait; a late answer still refreshes the cache.
 		done := make(chan Response, 1)
-		go func() {
-			r := c.next.ServeDNS(ctx, req)
-			if r.Outcome == OutcomeForwarded {
-				c.put(key, r.Msg, c.now())
-			}
-			done <- r
-		}()
+		go func() { done <- c.fetch(ctx, req, key) }()
 		timer := time.NewTimer(c.staleWait)
 		select {
 		case resp = <-done:
@@ -137,10 +138,7 @@ func (c *Cache) ServeDNS(ctx context.Context, req *Request) Response {
 			resp = Response{Outcome: OutcomeServfail}
 		}
 	} else {
-		resp = c.next.ServeDNS(ctx, req)
-		if resp.Outcome == OutcomeForwarded {
-			c.put(key, resp.Msg, c.now())
-		}
+		resp = c.fetch(ctx, req, key)
 	}
 	if resp.Outcome == OutcomeServfail && msg != nil {
 		code := dns.ExtendedErrorCodeStaleAnswer
@@ -151,6 +149,38 @@ func (c *Cache) ServeDNS(ctx context.Context, req *Request) Response {
 			EDE: &dns.EDNS0_EDE{InfoCode: code, ExtraText: "upstreams unavailable; answer is stale"}}
 	}
 	return resp
+}
+
+// fetch asks the next stage and caches a forwarded answer; concurrent
+// fetches of one key share the first one's work (singleflight). A shared
+// answer is copied for each caller, which may change it (finalize does).
+func (c *Cache) fetch(ctx context.Context, req *Request, key cacheKey) Response {
+	v, _, shared := c.flight.Do(key.flightKey(), func() (any, error) {
+		r := c.next.ServeDNS(ctx, req)
+		if r.Outcome == OutcomeForwarded {
+			c.put(key, r.Msg, c.now())
+		}
+		return r, nil
+	})
+	r := v.(Response)
+	if shared && r.Msg != nil {
+		r.Msg = r.Msg.Copy()
+	}
+	return r
+}
+
+// flightKey is key as a string for singleflight.
+func (k cacheKey) flightKey() string {
+	var b [8]byte
+	binary.BigEndian.PutUint16(b[0:], k.qtype)
+	binary.BigEndian.PutUint16(b[2:], k.qclass)
+	if k.do {
+		b[4] = 1
+	}
+	if k.cd {
+		b[5] = 1
+	}
+	return k.name + string(b[:6])
 }
 
 // get returns the entry for key: fresh, or expired but within the stale window.

@@ -186,7 +186,7 @@ func TestFailoverToHealthyUpstream(t *testing.T) {
 			t.Fatalf("query %d: rcode %s answers %d", i, dns.RcodeToString[r.Rcode], len(r.Answer))
 		}
 	}
-	if order := ts.forward.order(nil); order[0].conn.up.Addr.String() != auth.addr {
+	if order := ts.forward.order(nil, time.Now()); order[0].conn.up.Addr.String() != auth.addr {
 		t.Errorf("first upstream is %s, want the healthy %s", order[0].conn.up, auth.addr)
 	}
 }
@@ -349,5 +349,26 @@ func TestCacheUsedFromManyGoroutines(t *testing.T) {
 	wg.Wait()
 	if l := c.Len(); l > 2048 {
 		t.Errorf("%d entries, want at most 2048", l)
+	}
+}
+
+// TestConcurrentMissesShareOneUpstreamQuery: issue 11.8. Ten clients ask
+// for the same uncached name while the upstream is slow; the upstream sees
+// one query and every client gets the answer.
+func TestConcurrentMissesShareOneUpstreamQuery(t *testing.T) {
+	ts := startServer(t, Config{}, testList())
+	ts.auth.delay.Store(int64(200 * time.Millisecond))
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			r := ts.query(t, "udp", "a.test", dns.TypeA, true)
+			if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
+				t.Errorf("rcode %s, answer %v", dns.RcodeToString[r.Rcode], r.Answer)
+			}
+		})
+	}
+	wg.Wait()
+	if n := ts.auth.udpCount.Load(); n != 1 {
+		t.Errorf("upstream saw %d queries, want 1 shared by the 10 concurrent misses", n)
 	}
 }

@@ -2,9 +2,7 @@ package resolver
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"sort"
 	"sync"
 	"time"
 
@@ -22,6 +20,7 @@ type Forward struct {
 	totalTimeout time.Duration // all attempts together
 	log          *slog.Logger
 	metrics      *metrics
+	sweeper      *sweeper // time-outs of every upstream's pending queries
 }
 
 type upstreamState struct {
@@ -67,24 +66,32 @@ func (u *upstreamState) rank(now time.Time) (down bool, srtt time.Duration) {
 
 // order returns the upstreams in the order to try them: healthy ones by
 // smoothed RTT, then those backing off after failures (still tried, last).
-func (f *Forward) order(buf []*upstreamState) []*upstreamState {
+func (f *Forward) order(buf []*upstreamState, now time.Time) []*upstreamState {
+	if len(f.ups) == 1 {
+		return append(buf[:0], f.ups[0])
+	}
 	type ranked struct {
 		u    *upstreamState
 		down bool
 		srtt time.Duration
 	}
-	now := time.Now()
-	rs := make([]ranked, len(f.ups))
-	for i, u := range f.ups {
+	var arr [8]ranked
+	rs := arr[:0]
+	for _, u := range f.ups {
 		down, srtt := u.rank(now)
-		rs[i] = ranked{u, down, srtt}
+		rs = append(rs, ranked{u, down, srtt})
 	}
-	sort.SliceStable(rs, func(i, j int) bool {
-		if rs[i].down != rs[j].down {
-			return !rs[i].down
+	before := func(a, b ranked) bool {
+		if a.down != b.down {
+			return !a.down
 		}
-		return rs[i].srtt < rs[j].srtt
-	})
+		return a.srtt < b.srtt
+	}
+	for i := 1; i < len(rs); i++ { // insertion sort: stable, a handful of upstreams
+		for j := i; j > 0 && before(rs[j], rs[j-1]); j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
 	buf = buf[:0]
 	for _, r := range rs {
 		buf = append(buf, r.u)
@@ -99,32 +106,26 @@ func (f *Forward) ServeDNS(ctx context.Context, req *Request) Response {
 		return Response{Msg: reply(req, dns.RcodeNotImplemented), Outcome: OutcomeRefused,
 			EDE: &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeNotSupported, ExtraText: "zone transfers are not forwarded"}}
 	}
-	ctx, cancel := context.WithTimeout(ctx, f.totalTimeout)
-	defer cancel()
+	start := time.Now()
+	end := start.Add(f.totalTimeout)
+	q := query{name: req.Name, qtype: req.Qtype, qclass: req.Qclass, cd: req.Msg.CheckingDisabled, do: req.DO}
 
-	q := new(dns.Msg)
-	q.Id = dns.Id()
-	q.RecursionDesired = true
-	q.CheckingDisabled = req.Msg.CheckingDisabled
-	q.Question = []dns.Question{{Name: req.Name, Qtype: req.Qtype, Qclass: req.Qclass}}
-	q.SetEdns0(upstreamUDPSize, req.DO)
-
-	var buf [4]*upstreamState
+	var buf [8]*upstreamState
 	var lastErr error
 	var last *dns.Msg
 	allTimeouts := true
-	for _, u := range f.order(buf[:0]) {
-		if ctx.Err() != nil {
+	for _, u := range f.order(buf[:0], start) {
+		if ctx.Err() != nil || !start.Before(end) {
 			break
 		}
-		tctx, tcancel := context.WithTimeout(ctx, f.tryTimeout)
-		start := time.Now()
-		r, err := u.conn.exchange(tctx, q)
-		tcancel()
-		rtt := time.Since(start)
-		if err == nil {
-			err = checkAnswer(q, r)
+		deadline := start.Add(f.tryTimeout)
+		if deadline.After(end) {
+			deadline = end
 		}
+		r, err := u.conn.exchange(ctx, &q, deadline)
+		now := time.Now()
+		rtt := now.Sub(start)
+		start = now
 		if err == nil && (r.Rcode == dns.RcodeServerFailure || r.Rcode == dns.RcodeRefused) {
 			u.record(rtt, nil) // it answered; it is just unable to
 			last = r
@@ -159,22 +160,8 @@ func (f *Forward) ServeDNS(ctx context.Context, req *Request) Response {
 		EDE: &dns.EDNS0_EDE{InfoCode: code, ExtraText: text}}
 }
 
-var errMismatch = errors.New("answer does not match the question")
-
-// checkAnswer rejects answers that are not replies to q (wrong question or
-// not a response): a defence against spoofing and broken middleboxes.
-func checkAnswer(q, r *dns.Msg) error {
-	if !r.Response || len(r.Question) != 1 {
-		return errMismatch
-	}
-	a, b := r.Question[0], q.Question[0]
-	if a.Qtype != b.Qtype || a.Qclass != b.Qclass || !equalFold(a.Name, b.Name) {
-		return errMismatch
-	}
-	return nil
-}
-
 func (f *Forward) close() {
+	f.sweeper.close()
 	for _, u := range f.ups {
 		u.conn.close()
 	}

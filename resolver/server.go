@@ -196,9 +196,9 @@ func withDefaults(c Config) Config {
 //	CNAME targets of the answer) → cache (+ serve-stale) → upstreams
 func (s *Server) buildChain(ups []Upstream, bl Blocklist, zones []LocalZone) Handler {
 	cfg := s.cfg
-	s.forward = &Forward{tryTimeout: cfg.UpstreamTimeout, totalTimeout: cfg.ResolveTimeout, log: s.log}
+	s.forward = &Forward{tryTimeout: cfg.UpstreamTimeout, totalTimeout: cfg.ResolveTimeout, log: s.log, sweeper: newSweeper()}
 	for _, u := range ups {
-		s.forward.ups = append(s.forward.ups, &upstreamState{conn: newUpstreamConn(u, cfg.UpstreamTLS)})
+		s.forward.ups = append(s.forward.ups, &upstreamState{conn: newUpstreamConn(u, cfg.UpstreamTLS, s.forward.sweeper)})
 	}
 	var h Handler = s.forward
 	if cfg.CacheSize > 0 {

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"math/big"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,6 +49,14 @@ func startDoT(t *testing.T) (string, *x509.CertPool, *authServer) {
 	return l.Addr().String(), pool, auth
 }
 
+// openStreams counts the first upstream's open TCP/TLS connections.
+func openStreams(ts *testServer) int {
+	p := ts.forward.ups[0].conn.stream
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.conns)
+}
+
 func TestDoTUpstream(t *testing.T) {
 	addr, pool, auth := startDoT(t)
 	t.Run("certificate verified by name: answers, connection reused", func(t *testing.T) {
@@ -62,8 +71,25 @@ func TestDoTUpstream(t *testing.T) {
 		if n := auth.tcpCount.Load() - before; n != 3 {
 			t.Errorf("upstream saw %d queries, want 3", n)
 		}
-		if n := len(ts.forward.ups[0].conn.idle); n != 1 {
-			t.Errorf("%d idle TLS connections, want 1 reused", n)
+		if n := openStreams(ts); n != 1 {
+			t.Errorf("%d TLS connections, want 1 reused", n)
+		}
+	})
+	t.Run("concurrent misses are pipelined on one connection", func(t *testing.T) {
+		ts := startServer(t, Config{Upstreams: []string{"tls://dot.test@" + addr}, UpstreamTLS: &tls.Config{RootCAs: pool}, CacheSize: -1}, testList())
+		ts.query(t, "udp", "a.test", dns.TypeA, false) // the one handshake
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Go(func() {
+				name := []string{"a.test", "b.test", "nope.test", "upper.test"}[i%4]
+				if r := ts.query(t, "udp", name, dns.TypeA, false); r.Rcode == dns.RcodeServerFailure {
+					t.Errorf("%s: SERVFAIL", name)
+				}
+			})
+		}
+		wg.Wait()
+		if n := openStreams(ts); n != 1 {
+			t.Errorf("%d TLS connections after 20 concurrent queries, want 1 (pipelined)", n)
 		}
 	})
 	t.Run("wrong name fails verification: SERVFAIL", func(t *testing.T) {

@@ -1,10 +1,24 @@
 package resolver
 
+// upstream.go: how one query reaches one upstream and its answer comes back.
+//
+// Every transport keeps a table of pending queries (waiter, keyed by message
+// ID per socket or connection) and one reader goroutine per socket or
+// connection that matches each reply to its waiter. A reply that does not
+// parse, or does not match a pending ID and its question, is ignored and the
+// wait goes on (RFC 5452 section 9.1): one bad or spoofed datagram cannot end
+// a resolution. Time-outs come from one sweeper goroutine per Forward that
+// fails waiters past their deadline; no query has a goroutine or a timer of
+// its own in the transport.
+
 import (
 	"context"
 	"crypto/tls"
+	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -20,27 +34,45 @@ type Upstream = spec.Upstream
 // ParseUpstream parses an --upstream value; see spec.ParseUpstream.
 func ParseUpstream(s string) (Upstream, error) { return spec.ParseUpstream(s) }
 
-// upstreamConn sends queries to one upstream. TCP and TLS connections are
-// kept open and reused (RFC 7766, RFC 7858); UDP uses a fresh socket (random
-// source port) per query.
-type upstreamConn struct {
-	up     Upstream
-	addr   string
-	udp    *dns.Client
-	stream *dns.Client    // tcp or tcp-tls
-	idle   chan *dns.Conn // idle stream connections
+// upstreamUDPSize is the EDNS0 buffer size sent upstream (DNS flag day 2020).
+const upstreamUDPSize = 1232
+
+var (
+	errUpstreamTimeout = timeoutError{}
+	errConnClosed      = errors.New("upstream connection closed")
+)
+
+// timeoutError is a net.Error that says it timed out (isTimeout).
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "upstream did not answer in time" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// isTimeout reports whether err is a time-out rather than a refusal or reset.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
-const maxIdleConns = 8
+// upstreamConn sends queries to one upstream: over UDP (a pool of connected
+// sockets, see udpPool) with a truncated answer retried over TCP, or over
+// TCP or TLS (pipelined connections, see streamPool).
+type upstreamConn struct {
+	up     Upstream
+	udp    *udpPool    // nil for tcp:// and tls://
+	stream *streamPool // TCP or TLS
+}
 
-func newUpstreamConn(up Upstream, base *tls.Config) *upstreamConn {
-	c := &upstreamConn{up: up, addr: up.Addr.String(), idle: make(chan *dns.Conn, maxIdleConns)}
+func newUpstreamConn(up Upstream, base *tls.Config, sw *sweeper) *upstreamConn {
+	c := &upstreamConn{up: up}
+	addr := up.Addr.String()
 	switch up.Proto {
 	case "udp":
-		c.udp = &dns.Client{Net: "udp", UDPSize: upstreamUDPSize}
-		c.stream = &dns.Client{Net: "tcp"}
+		c.udp = newUDPPool(net.UDPAddrFromAddrPort(up.Addr), sw)
+		c.stream = newStreamPool(addr, nil, sw)
 	case "tcp":
-		c.stream = &dns.Client{Net: "tcp"}
+		c.stream = newStreamPool(addr, nil, sw)
 	case "tls":
 		var cfg *tls.Config
 		if base != nil {
@@ -52,77 +84,340 @@ func newUpstreamConn(up Upstream, base *tls.Config) *upstreamConn {
 		if cfg.MinVersion == 0 {
 			cfg.MinVersion = tls.VersionTLS12
 		}
-		c.stream = &dns.Client{Net: "tcp-tls", TLSConfig: cfg}
+		c.stream = newStreamPool(addr, cfg, sw)
 	}
 	return c
 }
 
-// exchange sends q and returns the answer. Over UDP a truncated answer is
-// retried over TCP. The deadline comes from ctx.
-func (c *upstreamConn) exchange(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
+// exchange sends q and returns the answer, or an error at deadline. Over UDP
+// a truncated answer is asked again over TCP. ctx only cuts the wait short
+// (shutdown).
+func (c *upstreamConn) exchange(ctx context.Context, q *query, deadline time.Time) (*dns.Msg, error) {
 	if c.udp != nil {
-		r, _, err := c.udp.ExchangeContext(ctx, q, c.addr)
-		if err != nil {
-			return nil, err
-		}
-		if !r.Truncated {
-			return r, nil
+		r, err := c.udp.exchange(ctx, q, deadline)
+		if err != nil || !r.Truncated {
+			return r, err
 		}
 	}
-	return c.exchangeStream(ctx, q)
+	return c.stream.exchange(ctx, q, deadline)
 }
 
-func (c *upstreamConn) exchangeStream(ctx context.Context, q *dns.Msg) (*dns.Msg, error) {
-	for {
-		var conn *dns.Conn
-		reused := false
-		select {
-		case conn = <-c.idle:
-			reused = true
-		default:
-			var err error
-			conn, err = c.stream.DialContext(ctx, c.addr)
-			if err != nil {
-				return nil, err
-			}
-		}
-		r, _, err := c.stream.ExchangeWithConnContext(ctx, q, conn)
-		if err != nil {
-			conn.Close()
-			// A pooled connection the server has since closed fails at once:
-			// try again on a fresh one while time is left.
-			if reused && ctx.Err() == nil {
-				continue
-			}
-			return nil, err
-		}
-		conn.SetDeadline(time.Time{})
-		select {
-		case c.idle <- conn:
-		default:
-			conn.Close()
-		}
-		return r, nil
-	}
-}
-
-// close closes idle connections.
 func (c *upstreamConn) close() {
+	if c.udp != nil {
+		c.udp.close()
+	}
+	c.stream.close()
+}
+
+// query is one question to ask upstream: RD set, CD as the client's, an
+// OPT with our buffer size and the client's DO bit.
+type query struct {
+	name          string // lower case, fully qualified
+	qtype, qclass uint16
+	cd, do        bool
+	msg           *dns.Msg // built on first use when the name needs miekg/dns to pack it
+}
+
+// appendWire appends q as a DNS message with id to b.
+func (q *query) appendWire(b []byte, id uint16) ([]byte, error) {
+	start := len(b)
+	flags := uint16(0x0100) // RD
+	if q.cd {
+		flags |= 0x0010
+	}
+	b = binary.BigEndian.AppendUint16(b, id)
+	b = binary.BigEndian.AppendUint16(b, flags)
+	b = append(b, 0, 1, 0, 0, 0, 0, 0, 1) // QD 1, AN 0, NS 0, AR 1
+	var ok bool
+	if b, ok = appendName(b, q.name); !ok {
+		// Escapes (\. \032) in the name: let miekg/dns pack it.
+		if q.msg == nil {
+			m := new(dns.Msg)
+			m.RecursionDesired, m.CheckingDisabled = true, q.cd
+			m.Question = []dns.Question{{Name: q.name, Qtype: q.qtype, Qclass: q.qclass}}
+			m.SetEdns0(upstreamUDPSize, q.do)
+			q.msg = m
+		}
+		q.msg.Id = id
+		packed, err := q.msg.PackBuffer(b[start:cap(b)])
+		if err != nil {
+			return b[:start], err
+		}
+		return append(b[:start], packed...), nil
+	}
+	b = binary.BigEndian.AppendUint16(b, q.qtype)
+	b = binary.BigEndian.AppendUint16(b, q.qclass)
+	var ednsFlags byte
+	if q.do {
+		ednsFlags = 0x80
+	}
+	return append(b, 0, 0, 41, upstreamUDPSize>>8, upstreamUDPSize&0xFF, 0, 0, ednsFlags, 0, 0, 0), nil
+}
+
+// appendName appends name (dotted, fully qualified) in wire form; false
+// when it has escapes or bad labels.
+func appendName(b []byte, name string) ([]byte, bool) {
+	if name == "." {
+		return append(b, 0), true
+	}
+	start := len(b)
+	for len(name) > 0 {
+		i := 0
+		for i < len(name) && name[i] != '.' {
+			if name[i] == '\\' {
+				return b[:start], false
+			}
+			i++
+		}
+		if i == 0 || i > 63 || i == len(name) {
+			return b[:start], false // empty label, too long, or not fully qualified
+		}
+		b = append(b, byte(i))
+		b = append(b, name[:i]...)
+		name = name[i+1:]
+	}
+	if len(b)-start+1 > 255 {
+		return b[:start], false
+	}
+	return append(b, 0), true
+}
+
+// replyMatches reports whether the raw reply b answers q: a response with
+// one question equal to q's (names compared case-insensitively).
+func replyMatches(b []byte, q *query) bool {
+	if len(b) < headerLen || b[2]&0x80 == 0 || binary.BigEndian.Uint16(b[4:]) != 1 {
+		return false
+	}
+	off := headerLen
+	name := q.name
+	if name == "." {
+		name = ""
+	}
+	for {
+		if off >= len(b) {
+			return false
+		}
+		l := int(b[off])
+		off++
+		if l == 0 {
+			break
+		}
+		if l > 63 || off+l > len(b) || len(name) < l+1 || name[l] != '.' {
+			return false
+		}
+		for i := range l {
+			if lower(b[off+i]) != lower(name[i]) {
+				return false
+			}
+		}
+		off += l
+		name = name[l+1:]
+	}
+	return name == "" && off+4 <= len(b) &&
+		binary.BigEndian.Uint16(b[off:]) == q.qtype && binary.BigEndian.Uint16(b[off+2:]) == q.qclass
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// acceptReply unpacks a reply that matched its question. It returns nil for
+// what must be ignored: a message that does not parse, or a FORMERR (an
+// off-path sender who guessed the port and ID must not end the wait with
+// it; a real FORMERR from the upstream then counts as a time-out).
+func acceptReply(b []byte) *dns.Msg {
+	if b[3]&0x0F == dns.RcodeFormatError {
+		return nil
+	}
+	m := new(dns.Msg)
+	if err := m.Unpack(b); err != nil {
+		return nil
+	}
+	return m
+}
+
+// waiter is one query waiting for its answer in a pending table.
+type waiter struct {
+	q        *query
+	id       uint16
+	deadline time.Time
+	ch       chan result // capacity 1: exactly one result is sent, by whoever removes the waiter
+}
+
+type result struct {
+	msg *dns.Msg
+	err error
+}
+
+var waiters = sync.Pool{New: func() any { return &waiter{ch: make(chan result, 1)} }}
+
+// pendingTable is the set of queries waiting on one socket or connection,
+// by message ID.
+type pendingTable struct {
+	mu     sync.Mutex
+	m      map[uint16]*waiter
+	closed error // non-nil: nothing more is accepted
+}
+
+// add registers a waiter for q under a random ID that is not in use.
+func (t *pendingTable) add(q *query, deadline time.Time) (*waiter, error) {
+	w := waiters.Get().(*waiter)
+	w.q, w.deadline = q, deadline
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed != nil {
+		waiters.Put(w)
+		return nil, t.closed
+	}
+	for {
+		w.id = uint16(rand.Uint32()) // runtime ChaCha8, seeded from the OS: unpredictable
+		if _, used := t.m[w.id]; !used {
+			break
+		}
+	}
+	t.m[w.id] = w
+	return w, nil
+}
+
+// lookup returns the waiter for id, still registered.
+func (t *pendingTable) lookup(id uint16) *waiter {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.m[id]
+}
+
+// finish removes w and sends it r, if w is still registered.
+func (t *pendingTable) finish(w *waiter, r result) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m[w.id] != w {
+		return false
+	}
+	delete(t.m, w.id)
+	w.ch <- r
+	return true
+}
+
+// failAll closes the table with err and fails every waiter with it.
+func (t *pendingTable) failAll(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed == nil {
+		t.closed = err
+	}
+	for id, w := range t.m {
+		delete(t.m, id)
+		w.ch <- result{err: err}
+	}
+}
+
+// expire fails the waiters whose deadline is before now; it returns how
+// many are left.
+func (t *pendingTable) expire(now time.Time) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for id, w := range t.m {
+		if now.After(w.deadline) {
+			delete(t.m, id)
+			w.ch <- result{err: errUpstreamTimeout}
+		}
+	}
+	return len(t.m)
+}
+
+func (t *pendingTable) isClosed() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.closed != nil
+}
+
+func (t *pendingTable) len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.m)
+}
+
+// wait waits for w's result; ctx ends it early. w goes back to the pool.
+func (t *pendingTable) wait(ctx context.Context, w *waiter) (*dns.Msg, error) {
+	var r result
+	select {
+	case r = <-w.ch:
+	case <-ctx.Done():
+		t.finish(w, result{err: ctx.Err()}) // unless a result was sent meanwhile
+		r = <-w.ch
+	}
+	w.q = nil
+	waiters.Put(w)
+	return r.msg, r.err
+}
+
+// sweeper is the one goroutine that fails pending queries at their
+// deadline and closes idle upstream connections, every sweepEvery.
+// It starts with the first query and ends with close.
+type sweeper struct {
+	mu      sync.Mutex
+	tasks   []func(now time.Time)
+	started bool
+	stopped bool
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+const sweepEvery = 10 * time.Millisecond
+
+func newSweeper() *sweeper {
+	return &sweeper{stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// add registers f to be called on every sweep.
+func (s *sweeper) add(f func(now time.Time)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tasks = append(s.tasks, f)
+}
+
+// start starts the sweeper unless it runs or was closed; cheap when it runs.
+func (s *sweeper) start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started || s.stopped {
+		return
+	}
+	s.started = true
+	go s.run()
+}
+
+func (s *sweeper) run() {
+	defer close(s.done)
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
 	for {
 		select {
-		case conn := <-c.idle:
-			conn.Close()
-		default:
+		case <-s.stop:
 			return
+		case now := <-t.C:
+			s.mu.Lock()
+			tasks := s.tasks
+			s.mu.Unlock()
+			for _, f := range tasks {
+				f(now)
+			}
 		}
 	}
 }
 
-// upstreamUDPSize is the EDNS0 buffer size sent upstream (DNS flag day 2020).
-const upstreamUDPSize = 1232
-
-// isTimeout reports whether err is a time-out rather than a refusal or reset.
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+func (s *sweeper) close() {
+	s.mu.Lock()
+	started := s.started
+	if !s.stopped {
+		s.stopped = true
+		close(s.stop)
+	}
+	s.mu.Unlock()
+	if started {
+		<-s.done
+	}
 }
