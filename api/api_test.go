@@ -335,7 +335,7 @@ func TestSubmissionValidation(t *testing.T) {
 		{"wrong JSON type names the field", `{"indicators":"a.com"}`, 400, "indicators"},
 		{"invalid host names its index", `{"indicators":["ok.com","-bad-.com"]}`, 400, "indicators[1]"},
 		{"IP address is refused", `{"indicator":"192.0.2.1"}`, 400, "indicator"},
-		{"unknown TLD is refused", `{"indicator":"evil.notatld"}`, 400, "indicator"},
+		{"all-digit TLD is refused", `{"indicator":"evil.123"}`, 400, "indicator"},
 		{"popular site is guarded", `{"indicator":"google.com"}`, 422, "indicator"},
 		{"www of a popular site is guarded", `{"indicator":"https://www.coinbase.com/"}`, 422, "indicator"},
 		{"public suffix is guarded", `{"indicator":"co.uk"}`, 422, "indicator"},

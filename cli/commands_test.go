@@ -37,7 +37,7 @@ func sharedFile(t *testing.T, rel string) string { return feedstest.Path(t, rel)
 
 func TestCheckExitStatus(t *testing.T) {
 	feed := filepath.Join(t.TempDir(), "list.txt")
-	if err := os.WriteFile(feed, []byte("evil-exchange.com\n"), 0o600); err != nil {
+	if err := os.WriteFile(feed, []byte("evil-exchange.com\nprinter.lan\nscam.newgtldxyz\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	base := []string{"check", "--data-dir", t.TempDir(), "--no-default-feeds", "--feed", "mine=" + feed}
@@ -54,6 +54,12 @@ func TestCheckExitStatus(t *testing.T) {
 		{"bad input is 2", []string{"not a name"}, exitUsage, ""},
 		{"no argument is 2", nil, exitUsage, ""},
 		{"--allow wins", []string{"evil-exchange.com", "--allow", "evil-exchange.com"}, exitOK, "allowed: --allow evil-exchange.com covers it"},
+		{"special-use name is a name", []string{"good.example"}, exitOK, "good.example: not blocked"},
+		{"a local file may block a .lan name", []string{"printer.lan"}, exitListed, "printer.lan: BLOCKED"},
+		{"--allow takes a .lan name", []string{"printer.lan", "--allow", "printer.lan"}, exitOK, "allowed: --allow printer.lan"},
+		{"home.arpa is a name", []string{"nas.home.arpa"}, exitOK, "nas.home.arpa: not blocked"},
+		{"a TLD the compiled list lacks still blocks", []string{"scam.newgtldxyz"}, exitListed, "scam.newgtldxyz: BLOCKED"},
+		{"a syntax error says the label and rule", []string{"--", "bad-.com"}, exitUsage, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,8 +117,8 @@ func TestImportReportsRejectsWithLines(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{
-		"23639 accepted, 264 rejected",
-		`line 10: "03116ff46f0426b90c22c30cad7d244c.html": unknown-tld`,
+		"23903 accepted, 0 rejected",
+		"unknown TLD:    264 accepted names",
 		"guarded (popular)",
 	} {
 		if !strings.Contains(out, want) {
@@ -163,5 +169,12 @@ func TestServeRejectsBadFlagsClearly(t *testing.T) {
 		if code != exitUsage || !strings.Contains(errOut, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q should mention %q", tt.args, code, errOut, tt.want)
 		}
+	}
+}
+
+func TestCheckSyntaxErrorNamesLabelAndRule(t *testing.T) {
+	_, errOut, code := run(t, "check", "--data-dir", t.TempDir(), "--no-default-feeds", "--", "bad-.com")
+	if code != exitUsage || !strings.Contains(errOut, `label "bad-"`) || !strings.Contains(errOut, "RFC 1035") {
+		t.Fatalf("exit %d, stderr %q: want exit 2 naming the label and the rule", code, errOut)
 	}
 }

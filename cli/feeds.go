@@ -22,8 +22,10 @@ func feedsCommand() *cli.Command {
 		Name:  "feeds",
 		Usage: "list the configured feeds and the state of their last good copies",
 		Description: "Reads the data directory offline (a running server's live view is GET /v1/feeds on\n" +
-			"its HTTP listener). Columns: entries in use, rejected lines by reason, last fetch,\n" +
-			"last change, next fetch and last error.",
+			"its HTTP listener). Columns: entries in use, rejected lines by reason, accepted names\n" +
+			"with a TLD the compiled-in Public Suffix List lacks (kept: new gTLDs are real), accepted\n" +
+			"special-use names (.lan, .home.arpa, .test; rejected as special-use from downloaded\n" +
+			"feeds), last fetch, last change, next fetch and last error.",
 		Flags: append(settingFlags(config.ScopeLists),
 			&cli.BoolFlag{Name: "json", Usage: "print the status as JSON"},
 		),
@@ -51,13 +53,14 @@ func listFeeds(c *cli.Context) error {
 
 func printFeeds(w io.Writer, sts []feeds.Status) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tFORMAT\tENTRIES\tREJECTED\tLAST FETCH\tLAST CHANGE\tNEXT FETCH\tLAST ERROR")
+	fmt.Fprintln(tw, "NAME\tFORMAT\tENTRIES\tREJECTED\tUNKNOWN TLD\tSPECIAL-USE\tLAST FETCH\tLAST CHANGE\tNEXT FETCH\tLAST ERROR")
 	for _, st := range sts {
 		name := st.Name
 		if !st.Enabled {
 			name += " (disabled)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", name, orDash(string(st.Format)), st.Entries, rejectedByReason(st),
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", name, orDash(string(st.Format)), st.Entries, rejectedByReason(st),
+			st.UnknownTLD, st.SpecialUse,
 			when(cmp.Or(st.LastFetch, st.LastGood)), when(st.LastChange), when(st.NextFetch), orDash(st.LastError))
 	}
 	tw.Flush()

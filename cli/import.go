@@ -78,6 +78,12 @@ func printImport(w io.Writer, res blocklist.ImportResult) {
 	fmt.Fprintf(w, "  lines read:     %d\n", r.Lines)
 	fmt.Fprintf(w, "  entries:        %d accepted, %d rejected\n", r.Accepted, r.TotalRejected())
 	printRejects(w, "  ", r)
+	if r.UnknownTLD > 0 {
+		fmt.Fprintf(w, "  unknown TLD:    %d accepted names (TLD not in the compiled-in Public Suffix List; kept)\n", r.UnknownTLD)
+	}
+	if r.SpecialUse > 0 {
+		fmt.Fprintf(w, "  special-use:    %d accepted names (.lan, .home.arpa, .test ...; kept from a local file)\n", r.SpecialUse)
+	}
 	cr := res.Compile
 	fmt.Fprintf(w, "  domains:        %d (%d applied, %d duplicates)\n", cr.Domains, cr.Applied, cr.Duplicates)
 	if cr.URLs > 0 {

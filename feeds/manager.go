@@ -670,7 +670,9 @@ type Status struct {
 	Lines      int                  `json:"lines"`    // read by the parse of the copy in use
 	Accepted   int                  `json:"accepted"` // entries the parser emitted (before de-duplication)
 	Rejected   map[lists.Reason]int `json:"rejected,omitempty"`
-	Examples   []RejectExample      `json:"examples,omitempty"` // first rejects per reason
+	UnknownTLD int                  `json:"unknown_tld,omitempty"` // accepted names whose TLD the compiled-in PSL lacks
+	SpecialUse int                  `json:"special_use,omitempty"` // accepted names under .lan, .home.arpa, .test ...
+	Examples   []RejectExample      `json:"examples,omitempty"`    // first rejects per reason
 	Size       int64                `json:"size_bytes,omitempty"`
 	SHA256     string               `json:"sha256,omitempty"`
 	LastFetch  time.Time            `json:"last_fetch,omitzero"`  // last attempt, good or bad
@@ -704,6 +706,7 @@ func (m *Manager) Status() []Status {
 			Name: f.Name, URL: f.URL, Format: cmp.Or(meta.Format, f.Format), Enabled: f.Enabled,
 			Licence: f.Licence, Entries: meta.Entries, Lines: meta.Report.Lines,
 			Accepted: meta.Report.Accepted, Rejected: meta.Report.Rejected,
+			UnknownTLD: meta.Report.UnknownTLD, SpecialUse: meta.Report.SpecialUse,
 			Size: meta.Size, SHA256: meta.SHA256,
 			LastFetch: fs.lastAttempt, LastGood: meta.FetchedAt, LastChange: meta.ChangedAt,
 			NextFetch: fs.nextFetch, LastError: fs.lastErr, UsingCache: fs.usingCache,

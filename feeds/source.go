@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/scamblock/scamblock/feeds/parse"
 	"github.com/scamblock/scamblock/lists"
@@ -79,6 +80,7 @@ func withImpliedOptions(f Feed) parse.Options {
 	o.Column = cmp.Or(o.Column, implied.Column)
 	o.Category = cmp.Or(o.Category, implied.Category)
 	o.Chain = cmp.Or(o.Chain, implied.Chain)
+	o.Downloaded = strings.HasPrefix(f.URL, "http://") || strings.HasPrefix(f.URL, "https://")
 	return o
 }
 

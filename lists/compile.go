@@ -128,11 +128,7 @@ func (c *compiler) userAllowSet(allow []string) *Set {
 	ab := NewSetBuilder(SourceAllow)
 	for _, a := range allow {
 		raw := strings.TrimPrefix(strings.TrimSpace(a), "*.")
-		n, err := NormalizeHost(raw)
-		if ReasonOf(err) == ReasonUnknownTLD {
-			// The user may allow internal names (corp.internal, home.arpa).
-			n, err = strings.ToLower(strings.TrimSuffix(raw, ".")), nil
-		}
+		n, err := NormalizeHost(raw) // special-use names (printer.lan, nas.home.arpa) are names
 		if err != nil {
 			c.allowRejected = append(c.allowRejected, fmt.Sprintf("%s: %v", a, err))
 			continue

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
-	"golang.org/x/net/publicsuffix"
 )
 
 // Reason names why an input was rejected. Reasons are stable, short and
@@ -26,7 +24,15 @@ const (
 	ReasonInvalidChar  Reason = "invalid-character"
 	ReasonSoftHyphen   Reason = "soft-hyphen"
 	ReasonIDNA         Reason = "invalid-idn"
-	ReasonUnknownTLD   Reason = "unknown-tld"
+	// ReasonUnknownTLD is no longer a reject: a name whose top-level domain
+	// the compiled-in Public Suffix List does not know is still a name (the
+	// next ICANN round delegates new TLDs). It names the count ClassifyTLD
+	// feeds into reports.
+	ReasonUnknownTLD Reason = "unknown-tld"
+	// ReasonSpecialUse names names under a special-use TLD (RFC 6761,
+	// RFC 8375, .internal, household habits): accepted from local files,
+	// --allow and check, counted separately from downloaded public feeds.
+	ReasonSpecialUse Reason = "special-use"
 )
 
 // RejectError is returned for an input that is not a usable indicator.
@@ -64,9 +70,14 @@ var idnaProfile = idna.New(
 )
 
 // NormalizeHost returns the canonical form of a host name: lower case,
-// without the trailing dot, IDN labels in punycode. It rejects, with a
-// *RejectError naming the reason, IP addresses, single labels, names whose
-// top-level domain does not exist, invalid labels and characters.
+// without the trailing dot, IDN labels in punycode. Syntax alone decides
+// (RFC 1035 §2.3.1 and §2.3.4 for lengths and letters-digits-hyphen labels,
+// RFC 3696 §2 for the all-numeric top-level label, IDNA 2008 via
+// golang.org/x/net/idna for non-ASCII and "xn--" labels; underscores are
+// allowed, as real host names carry them). It rejects, with a *RejectError
+// naming the reason, the label and the rule, IP addresses, single labels,
+// invalid labels and characters. Whether the TLD exists is not its
+// business: see ClassifyTLD.
 //
 // Wildcards ("*.") and URL syntax are the parsers' business, not this one's.
 func NormalizeHost(raw string) (string, error) {
@@ -90,7 +101,7 @@ func NormalizeHost(raw string) (string, error) {
 		}
 		a, err := idnaProfile.ToASCII(s)
 		if err != nil {
-			return "", reject(raw, ReasonIDNA, err.Error())
+			return "", reject(raw, ReasonIDNA, err.Error()+" (IDNA 2008, RFC 5891)")
 		}
 		s = a
 	}
@@ -108,18 +119,18 @@ func NormalizeHost(raw string) (string, error) {
 	if labels < 2 {
 		return "", reject(raw, ReasonSingleLabel, "a single label is a TLD or a local name")
 	}
-	if !isKnownTLD(s) {
-		return "", reject(raw, ReasonUnknownTLD, fmt.Sprintf("%q is not a top-level domain", s[strings.LastIndexByte(s, '.')+1:]))
+	if tld := s[strings.LastIndexByte(s, '.')+1:]; isDigits(tld) {
+		return "", reject(raw, ReasonInvalidLabel, fmt.Sprintf("top-level label %q is all digits (RFC 3696 §2)", tld))
 	}
 	return s, nil
 }
 
 func checkLabel(raw, label string) error {
 	if label == "" {
-		return reject(raw, ReasonInvalidLabel, "empty label")
+		return reject(raw, ReasonInvalidLabel, "empty label (RFC 1035 §3.1: only the root label is empty)")
 	}
 	if len(label) > 63 {
-		return reject(raw, ReasonInvalidLabel, fmt.Sprintf("label of %d bytes, the limit is 63", len(label)))
+		return reject(raw, ReasonInvalidLabel, fmt.Sprintf("label %q has %d bytes, the limit is 63 (RFC 1035 §2.3.4)", label[:20]+"…", len(label)))
 	}
 	for i := 0; i < len(label); i++ {
 		c := label[i]
@@ -127,10 +138,10 @@ func checkLabel(raw, label string) error {
 		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '_':
 		case c == '-':
 			if i == 0 || i == len(label)-1 {
-				return reject(raw, ReasonInvalidLabel, fmt.Sprintf("label %q starts or ends with a hyphen", label))
+				return reject(raw, ReasonInvalidLabel, fmt.Sprintf("label %q starts or ends with a hyphen (RFC 1035 §2.3.1)", label))
 			}
 		default:
-			return reject(raw, ReasonInvalidChar, fmt.Sprintf("%q is not allowed in a host name", rune(c)))
+			return reject(raw, ReasonInvalidChar, fmt.Sprintf("%q in label %q is not a letter, digit, hyphen or underscore (RFC 1035 §2.3.1)", rune(c), label))
 		}
 	}
 	return nil
@@ -152,28 +163,6 @@ func isIP(s string) bool {
 	}
 	_, err := netip.ParseAddr(s)
 	return err == nil
-}
-
-// knownTLDs remembers the top-level domains the public suffix list has
-// confirmed: a memo of a pure function over the embedded list, bounded by
-// the number of real TLDs (unknown ones are not remembered), so that the
-// per-name TLD check is a map read instead of a PSL walk.
-var knownTLDs sync.Map
-
-// isKnownTLD reports whether the last label of s is a top-level domain of
-// the public suffix list.
-func isKnownTLD(s string) bool {
-	tld := s[strings.LastIndexByte(s, '.')+1:]
-	if _, ok := knownTLDs.Load(tld); ok {
-		return true
-	}
-	// Probe a name under the TLD, not the bare label: TLDs the list only
-	// names by wildcard ("*.np", "*.kh") are not rules of their own.
-	if suffix, icann := publicsuffix.PublicSuffix("x." + tld); !icann && !strings.Contains(suffix, ".") {
-		return false
-	}
-	knownTLDs.Store(strings.Clone(tld), struct{}{})
-	return true
 }
 
 func isASCII(s string) bool {

@@ -23,7 +23,13 @@ func TestNormalizeHost(t *testing.T) {
 		{"ipv4", "192.0.2.1", "", ReasonIPAddress},
 		{"ipv6", "[2001:db8::1]", "", ReasonIPAddress},
 		{"single label", "localhost", "", ReasonSingleLabel},
-		{"file name is not a host", "03116ff46f0426b90c22c30cad7d244c.html", "", ReasonUnknownTLD},
+		{"unknown TLD is still a name", "03116ff46f0426b90c22c30cad7d244c.html", "03116ff46f0426b90c22c30cad7d244c.html", ""},
+		{"new gTLD not in the compiled list", "scam.newgtldxyz", "scam.newgtldxyz", ""},
+		{"special-use .example", "good.example", "good.example", ""},
+		{"special-use .lan", "Printer.LAN.", "printer.lan", ""},
+		{"home.arpa", "nas.home.arpa", "nas.home.arpa", ""},
+		{"all-digit TLD", "1.2.3.4.5", "", ReasonInvalidLabel},
+		{"all-digit TLD after name", "evil.123", "", ReasonInvalidLabel},
 		{"soft hyphen", "coin\u00adbase.com", "", ReasonSoftHyphen},
 		{"leading hyphen", "-evil.com", "", ReasonInvalidLabel},
 		{"empty label", "evil..com", "", ReasonInvalidLabel},
@@ -39,6 +45,51 @@ func TestNormalizeHost(t *testing.T) {
 			}
 			if got != tt.want {
 				t.Fatalf("NormalizeHost(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormalizeHostSaysLabelAndRule(t *testing.T) {
+	for in, want := range map[string]string{
+		"-evil.com":                              `label "-evil" starts or ends with a hyphen (RFC 1035 §2.3.1)`,
+		"evil..com":                              "empty label (RFC 1035",
+		"ev!l.com":                               `'!' in label "ev!l"`,
+		"evil.123":                               `top-level label "123" is all digits (RFC 3696 §2)`,
+		"xn--a.com":                              "IDNA 2008",
+		"a.b" + strings.Repeat("c", 64) + ".com": "the limit is 63 (RFC 1035 §2.3.4)",
+	} {
+		_, err := NormalizeHost(in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("NormalizeHost(%q) error = %v, want it to say %q", in, err, want)
+		}
+	}
+}
+
+func TestClassifyTLD(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want TLDClass
+	}{
+		{"ICANN TLD", "evil.com", TLDKnown},
+		{"wildcard-only ccTLD", "evil.com.np", TLDKnown},
+		{"unknown TLD", "scam.newgtldxyz", TLDUnknown},
+		{"RFC 6761 .test", "a.test", TLDSpecialUse},
+		{"RFC 6761 .example", "good.example", TLDSpecialUse},
+		{"RFC 6761 .invalid", "x.invalid", TLDSpecialUse},
+		{"RFC 6761 .localhost", "app.localhost", TLDSpecialUse},
+		{"RFC 8375 home.arpa", "nas.home.arpa", TLDSpecialUse},
+		{"other .arpa is known", "1.0.0.127.in-addr.arpa", TLDKnown},
+		{".internal", "corp.internal", TLDSpecialUse},
+		{"household .lan", "printer.lan", TLDSpecialUse},
+		{"household .home", "router.home", TLDSpecialUse},
+		{".corp", "intranet.corp", TLDSpecialUse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ClassifyTLD(tt.in); got != tt.want {
+				t.Fatalf("ClassifyTLD(%q) = %v, want %v", tt.in, got, tt.want)
 			}
 		})
 	}

@@ -60,40 +60,41 @@ var realFeeds = []struct {
 	// 17 records: 16 import (16 twitter.com/... URLs, 14 ETH addresses); the
 	// record at line 35 is indented wrongly and is the one syntax reject.
 	{"cryptoscamdb-blacklist/uris.yaml", FormatCryptoScamDB, 30, kd{"url/block": 16, "address/block": 14}, rj{ReasonSyntax: 1}},
-	// 9,889 records: 9,712 hosts + 41 host/path URLs + 136 rejects = 9,889.
-	// unknown-tld 130: 88 typos ("myetherwallet.comt") plus 42 records of a
-	// typo-squat enumeration on TLDs that have since been retired (.abarth,
-	// .active, .xperia ...): the older system PSL still lists them, x/net's
-	// does not. 5,841 address refs = 5,840 + 1 "1PSH... (btc)" not-an-address.
-	{"cryptoscamdb-blacklist/urls.yaml", FormatCryptoScamDB, 15593,
-		kd{"domain/block": 9712, "url/block": 41, "address/block": 5840},
-		rj{lists.ReasonUnknownTLD: 130, lists.ReasonIPAddress: 3, lists.ReasonSoftHyphen: 2, ReasonNotHost: 1, ReasonNotAddress: 1}},
-	// 23,903 = 23,639 + 264 ".html" names (unknown-tld, as SOURCES counts them).
-	{"decripto-crypto-scam-blacklist/domini_scam.txt", FormatDomains, 23639, kd{"domain/block": 23639}, rj{lists.ReasonUnknownTLD: 264}},
+	// 9,889 records: 9,842 hosts + 41 host/path URLs + 6 rejects = 9,889.
+	// 130 hosts have a TLD unknown to x/net's PSL (counted, kept): 88 typos
+	// ("myetherwallet.comt") plus 42 records of a typo-squat enumeration on
+	// TLDs that have since been retired (.abarth, .active, .xperia ...).
+	// 5,841 address refs = 5,840 + 1 "1PSH... (btc)" not-an-address.
+	{"cryptoscamdb-blacklist/urls.yaml", FormatCryptoScamDB, 15723,
+		kd{"domain/block": 9842, "url/block": 41, "address/block": 5840},
+		rj{lists.ReasonIPAddress: 3, lists.ReasonSoftHyphen: 2, ReasonNotHost: 1, ReasonNotAddress: 1}},
+	// 23,903 entries, 264 of them ".html" names: syntactically names, so
+	// accepted and counted as unknown-tld (realFeedsUnknownTLD).
+	{"decripto-crypto-scam-blacklist/domini_scam.txt", FormatDomains, 23903, kd{"domain/block": 23903}, nil},
 	{"forta-labelled-datasets/labels/1/etherscan_malicious_labels.csv", FormatCSV, 7780, kd{"address/block": 7780}, nil},
 	{"forta-labelled-datasets/labels/1/phishing_scams.csv", FormatCSV, 6726, kd{"address/block": 6726}, nil},
 	{"hagezi-fake/adblock/fake.txt", FormatAdblock, 10001, kd{"domain/block": 10001}, nil},
 	// 20,002 records: "domain CNAME ." (exact) and "*.domain CNAME ." (subtree).
 	{"hagezi-fake/rpz/fake.txt", FormatRPZ, 20002, kd{"domain/block": 20002}, nil},
 	{"hagezi-fake/wildcard/fake.txt", FormatWildcard, 10001, kd{"domain/block": 10001}, nil},
-	// 58,004 = 58,003 + "||assistance-mon-compte.awxcrm^" (no such TLD).
-	{"hagezi-tif/adblock/tif.normal.txt", FormatAdblock, 58003, kd{"domain/block": 58003}, rj{lists.ReasonUnknownTLD: 1}},
+	// 58,004, one of them "||assistance-mon-compte.awxcrm^" (unknown TLD, kept).
+	{"hagezi-tif/adblock/tif.normal.txt", FormatAdblock, 58004, kd{"domain/block": 58004}, nil},
 	{"jarelllama-scam-blocklist/adblock/scams_light.txt", FormatAdblock, 18254, kd{"domain/block": 18254}, nil},
 	{"jarelllama-scam-blocklist/wildcard_domains/scams_light.txt", FormatWildcard, 18254, kd{"domain/block": 18254}, nil},
-	// blacklist 59,507 = 59,460 + 47 rejects (27 unknown TLDs such as
-	// ".claim", 9 IPs, 7 single labels, 4 with a trailing comma);
-	// whitelist 499 = 498 + "metamate.crypto"; fuzzylist 8.
-	{"metamask-eth-phishing-detect/config.json", FormatMetaMask, 59966,
-		kd{"domain/block": 59460, "domain/allow": 498, "lookalike/block": 8},
-		rj{lists.ReasonUnknownTLD: 28, lists.ReasonIPAddress: 9, lists.ReasonSingleLabel: 7, lists.ReasonInvalidChar: 4}},
+	// blacklist 59,507 = 59,487 + 20 rejects (9 IPs, 7 single labels, 4 with
+	// a trailing comma); 27 of the 59,487 have unknown TLDs such as ".claim";
+	// whitelist 499, one of them "metamate.crypto" (unknown TLD); fuzzylist 8.
+	{"metamask-eth-phishing-detect/config.json", FormatMetaMask, 59994,
+		kd{"domain/block": 59487, "domain/allow": 499, "lookalike/block": 8},
+		rj{lists.ReasonIPAddress: 9, lists.ReasonSingleLabel: 7, lists.ReasonInvalidChar: 4}},
 	// 1,072 lines = 1,071 hosts + localhost rejected as local-name.
 	{"metamask-eth-phishing-detect/hosts.txt", FormatHosts, 1071, kd{"domain/block": 1071}, rj{ReasonLocalName: 1}},
 	// 132 keys, 279 address refs (124 keys are hosts and become Links).
 	{"polkadot-js-phishing/address.json", FormatPolkadotAddress, 279, kd{"address/block": 279}, nil},
-	// allow 29; deny 54,863 = 54,858 + 4 IPs + "comimport-wallet.html"; denySub 2.
-	{"polkadot-js-phishing/all.json", FormatPolkadot, 54889,
-		kd{"domain/allow": 29, "domain/block": 54858, "url/block": 2},
-		rj{lists.ReasonIPAddress: 4, lists.ReasonUnknownTLD: 1}},
+	// allow 29; deny 54,863 = 54,859 (one "comimport-wallet.html") + 4 IPs; denySub 2.
+	{"polkadot-js-phishing/all.json", FormatPolkadot, 54890,
+		kd{"domain/allow": 29, "domain/block": 54859, "url/block": 2},
+		rj{lists.ReasonIPAddress: 4}},
 	{"scamsniffer-scam-database/address.json", FormatAddressJSON, 2530, kd{"address/block": 2530}, nil},
 	// 2,577 keys = 2,576 hosts + the "" key; all 3,021 address refs import.
 	{"scamsniffer-scam-database/combined.json", FormatScamSnifferCombined, 5597,
@@ -104,6 +105,16 @@ var realFeeds = []struct {
 	{"spmedia-crypto-scam-feed/detected_urls.json", FormatSpmediaJSON, 1080, kd{"domain/block": 1080}, nil},
 	// 1,431 lines = 5 comments + 3 blank lines + 1,423 hosts.
 	{"spmedia-crypto-scam-feed/detected_urls.txt", FormatDomains, 1423, kd{"domain/block": 1423}, nil},
+}
+
+// realFeedsUnknownTLD is, per file, how many accepted names have a TLD
+// x/net's Public Suffix List does not know: kept and counted, not dropped.
+var realFeedsUnknownTLD = map[string]int{
+	"cryptoscamdb-blacklist/urls.yaml":               140, // 130 once rejected + 10 whose url was skipped for the name
+	"decripto-crypto-scam-blacklist/domini_scam.txt": 264,
+	"hagezi-tif/adblock/tif.normal.txt":              1,
+	"metamask-eth-phishing-detect/config.json":       28,
+	"polkadot-js-phishing/all.json":                  1,
 }
 
 // archiveCounts are the ScamSniffer daily deltas: domains and addresses.
@@ -134,6 +145,9 @@ func TestRealFeedsExactCounts(t *testing.T) {
 				t.Errorf("Detect = %s, want %s", f, tc.format)
 			}
 			checkReport(t, rep, kinds, tc.accepted, tc.kinds, tc.rejected)
+			if rep.UnknownTLD != realFeedsUnknownTLD[tc.path] || rep.SpecialUse != 0 {
+				t.Errorf("unknown-tld %d, special-use %d; want %d, 0", rep.UnknownTLD, rep.SpecialUse, realFeedsUnknownTLD[tc.path])
+			}
 		})
 	}
 	for day, c := range archiveCounts {
@@ -468,7 +482,7 @@ func TestDomainRejects(t *testing.T) {
 		{"bare TLD", "com", lists.ReasonSingleLabel},
 		{"invalid label", "-bad.com", lists.ReasonInvalidLabel},
 		{"soft hyphen", "wallets\u00adconnect.com", lists.ReasonSoftHyphen},
-		{"file name", "index.html", lists.ReasonUnknownTLD},
+		{"all-digit TLD", "evil.123", lists.ReasonInvalidLabel},
 		{"e-mail address", "victim@mail.com", ReasonNotHost},
 		{"unsupported scheme", "javascript://alert", ReasonNotHost},
 		{"space inside", "a example.com", ReasonSyntax},
@@ -774,4 +788,23 @@ func TestFastRecordMatchesYAML(t *testing.T) {
 			t.Errorf("%s: only %d of %d records on the fast path", name, fast, total)
 		}
 	}
+}
+
+func TestSpecialUseAndUnknownTLDAreCounted(t *testing.T) {
+	in := "printer.lan\nnas.home.arpa\nscam.newgtldxyz\nevil.com\n"
+	t.Run("a local file keeps special-use names and counts them", func(t *testing.T) {
+		es, rep := collect(t, FormatDomains, in, Options{})
+		if len(es) != 4 || rep.SpecialUse != 2 || rep.UnknownTLD != 1 || rep.TotalRejected() != 0 {
+			t.Fatalf("entries %v, special-use %d, unknown-tld %d, rejects %v", values(es), rep.SpecialUse, rep.UnknownTLD, rep.Rejected)
+		}
+	})
+	t.Run("a downloaded feed rejects special-use names as special-use", func(t *testing.T) {
+		es, rep := collect(t, FormatDomains, in, Options{Downloaded: true})
+		if len(es) != 2 || rep.Rejected[lists.ReasonSpecialUse] != 2 || rep.UnknownTLD != 1 {
+			t.Fatalf("entries %v, rejects %v, unknown-tld %d", values(es), rep.Rejected, rep.UnknownTLD)
+		}
+		if ex := rep.Examples[lists.ReasonSpecialUse]; len(ex) != 2 || ex[0].Line != 1 || !strings.Contains(ex[1].Detail, "RFC 8375") {
+			t.Fatalf("examples %v", ex)
+		}
+	})
 }

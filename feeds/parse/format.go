@@ -75,6 +75,12 @@ type Options struct {
 	// Chain is the chain hint for address lists ("btc", "eth", ...). When
 	// empty it may be derived from the file name by the caller (see ChainFromName).
 	Chain string
+	// Downloaded marks a public feed fetched over the network. Names under
+	// a special-use TLD (printer.lan, nas.home.arpa, a.test) mean nothing
+	// in such a feed and blocking them could break a household's own
+	// network: they are counted as "special-use" rejects. From local files
+	// they are accepted (a household may block printer.lan) and counted.
+	Downloaded bool
 }
 
 // Parse reads a whole feed in format f from r and calls emit for every

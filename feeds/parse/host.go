@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/scamblock/scamblock/lists"
@@ -26,10 +27,26 @@ type parser struct {
 	emit Emit
 }
 
-// put emits e, filling the default category, and counts it.
+// put emits e, filling the default category, and counts it, with its
+// TLD class for names. A special-use name from a downloaded feed is a
+// "special-use" reject instead (Options.Downloaded).
 func (p *parser) put(e lists.Entry) {
 	if e.Category == "" {
 		e.Category = p.opts.Category
+	}
+	if e.Kind == lists.KindDomain || e.Kind == lists.KindURL {
+		host, _, _ := strings.Cut(e.Value, "/")
+		switch lists.ClassifyTLD(host) {
+		case lists.TLDUnknown:
+			p.rep.UnknownTLD++
+		case lists.TLDSpecialUse:
+			if p.opts.Downloaded {
+				suffix, by, _ := lists.SpecialUse(host)
+				p.rep.Reject(e.Line, e.Value, lists.ReasonSpecialUse, fmt.Sprintf("%q is a special-use name (%s), never in the public DNS", suffix, by))
+				return
+			}
+			p.rep.SpecialUse++
+		}
 	}
 	p.emit(e)
 	p.rep.Accept()

@@ -38,6 +38,11 @@ type Report struct {
 	Accepted int                       `json:"accepted"` // entries emitted
 	Rejected map[lists.Reason]int      `json:"rejected,omitempty"`
 	Examples map[lists.Reason][]Reject `json:"examples,omitempty"` // first ExamplesPerReason per reason
+	// Accepted names whose TLD the compiled-in Public Suffix List does not
+	// know (a new gTLD, a typo, a file name), and accepted names under a
+	// special-use TLD: facts to show, not reasons to drop (lists.ClassifyTLD).
+	UnknownTLD int `json:"unknown_tld,omitempty"`
+	SpecialUse int `json:"special_use,omitempty"`
 }
 
 // Accept counts an emitted entry.
