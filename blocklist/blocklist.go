@@ -39,6 +39,7 @@ type Blocklist struct {
 	feedSets    []*lists.Set
 	sourceOpts  map[string]lists.SourceOptions
 	published   []*lists.Set
+	followed    *lists.Set               // the followed RPZ zone (--follow); nil when none
 	publishedBy map[string]store.Listing // provenance of each published source
 	allow       []string
 	guard       *lists.Guard
@@ -95,6 +96,16 @@ func (b *Blocklist) SetPublished(pub []store.Listing) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.published, b.publishedBy = sets, bySource
+	b.rebuildLocked()
+}
+
+// SetFollowed installs the current version of the followed RPZ zone
+// (package rpz/follow) and rebuilds. It is one source among the others,
+// after the published submissions and before the feeds; nil removes it.
+func (b *Blocklist) SetFollowed(set *lists.Set) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.followed = set
 	b.rebuildLocked()
 }
 

@@ -106,6 +106,50 @@ func TestSubmissionsFirstAllowWins(t *testing.T) {
 	}
 }
 
+// The followed zone is one source with the local feeds: its names and the
+// feeds' names block, it decides before a feed, a passthru in it allows a
+// name a local feed lists (allow beats block), --allow wins over it, and
+// nil removes it.
+func TestFollowedZoneCombinesWithFeeds(t *testing.T) {
+	bl := newTest(t)
+	bl.SetFeeds([]*lists.Set{feedSet("local",
+		lists.Entry{Value: "local-scam.com", Kind: lists.KindDomain},
+		lists.Entry{Value: "both-scam.com", Kind: lists.KindDomain},
+		lists.Entry{Value: "primary-allowed.com", Kind: lists.KindDomain},
+	)}, nil)
+	bl.SetFollowed(feedSet("follow:rpz.example",
+		lists.Entry{Value: "zone-scam.com", Kind: lists.KindDomain},
+		lists.Entry{Value: "both-scam.com", Kind: lists.KindDomain},
+		lists.Entry{Value: "primary-allowed.com", Kind: lists.KindDomain, Action: lists.Allow, Exact: true},
+	))
+	tests := []struct {
+		name, qname string
+		blocked     bool
+		source      string
+	}{
+		{"a name of the zone is blocked", "www.zone-scam.com", true, "follow:rpz.example"},
+		{"a name of a local feed is blocked", "local-scam.com", true, "local"},
+		{"a name in both is named after the zone", "both-scam.com", true, "follow:rpz.example"},
+		{"a passthru of the zone wins over a local block", "primary-allowed.com", false, "follow:rpz.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, blocked := bl.Domains.Lookup(tt.qname)
+			if blocked != tt.blocked || h.Source != tt.source {
+				t.Fatalf("Lookup(%q) = %+v, %v; want blocked %v by %q", tt.qname, h, blocked, tt.blocked, tt.source)
+			}
+		})
+	}
+	bl.SetAllow([]string{"zone-scam.com"})
+	if _, blocked := bl.Domains.Lookup("zone-scam.com"); blocked {
+		t.Fatal("--allow did not win over the followed zone")
+	}
+	bl.SetFollowed(nil)
+	if _, blocked := bl.Domains.Lookup("both-scam.com"); !blocked {
+		t.Fatal("removing the zone unblocked a name a local feed lists")
+	}
+}
+
 // LoadOffline reads local feed files and published submissions without a
 // server; a running server's store is reported, not fatal.
 func TestLoadOfflineFromFilesAndStore(t *testing.T) {

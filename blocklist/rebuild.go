@@ -16,9 +16,14 @@ import (
 func (b *Blocklist) rebuildLocked() {
 	start := time.Now()
 	// Researchers' published indicators come first: among equal actions the
-	// first set decides, so a block answer names the submission.
-	sets := make([]*lists.Set, 0, len(b.published)+len(b.feedSets))
+	// first set decides, so a block answer names the submission. The
+	// followed zone comes next: what the primary decided, before what this
+	// server fetches itself.
+	sets := make([]*lists.Set, 0, len(b.published)+1+len(b.feedSets))
 	sets = append(sets, b.published...)
+	if b.followed != nil {
+		sets = append(sets, b.followed)
+	}
 	sets = append(sets, b.feedSets...)
 
 	m, rep := lists.Compile(sets, lists.CompileOptions{Allow: b.allow, Guard: b.guard, Sources: b.sourceOpts})

@@ -60,7 +60,7 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	if _, err := feeds.Resolve(cfg.Feeds, cfg.DefaultFeeds); err != nil {
+	if _, err := feeds.Resolve(cfg.Feeds, cfg.UsesDefaultFeeds()); err != nil {
 		return nil, usageError("%v", err)
 	}
 	return cfg, nil

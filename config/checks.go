@@ -47,6 +47,8 @@ func checkNamed(name string) (check, bool) {
 		return checkNonEmpty, true
 	case "feedurl":
 		return checkFeedURL, true
+	case "tsigalg":
+		return checkTSIGAlgorithm, true
 	}
 	return nil, false
 }
@@ -197,4 +199,16 @@ func checkFeedURL(s string) (string, error) {
 		return "", fmt.Errorf("%q: scheme %q is not supported: use http, https, file or a plain path", s, u.Scheme)
 	}
 	return s, nil
+}
+
+// checkTSIGAlgorithm accepts the HMAC algorithms of RFC 8945 that BIND,
+// Knot and miekg/dns share; the canonical form is lower case without the
+// trailing dot.
+func checkTSIGAlgorithm(s string) (string, error) {
+	a := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+	switch a {
+	case "hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224", "hmac-sha1":
+		return a, nil
+	}
+	return "", fmt.Errorf("%q is not a TSIG algorithm; use hmac-sha256 (or hmac-sha384, hmac-sha512, hmac-sha224, hmac-sha1)", s)
 }

@@ -24,7 +24,7 @@ type Config struct {
 	Server Server `yaml:"server"`
 	// DefaultFeeds says whether the built-in feed set is used; feed
 	// definitions with a built-in name change that feed (see Feed).
-	DefaultFeeds bool `yaml:"default_feeds" flag:"no-default-feeds" negate:"true" scope:"lists" help:"do not use the built-in set of public scam feeds (YAML: default_feeds: false)"`
+	DefaultFeeds bool `yaml:"default_feeds" flag:"no-default-feeds" negate:"true" scope:"lists" help:"do not use the built-in set of public scam feeds (YAML: default_feeds: false); a follower (--follow) leaves them out unless this is set"`
 	// Feeds are the file's feeds, in file order, then those of --feed.
 	Feeds []Feed `yaml:"feeds" flag:"feed" meta:"PATH" scope:"lists" help:"also load the list at PATH or URL (NAME=PATH names it); repeatable; format detected; added after the file's feeds"`
 
@@ -47,6 +47,18 @@ type Server struct {
 	HashBLZone  string `yaml:"hashbl_zone" flag:"hashbl-zone" meta:"ZONE" check:"zone,optional" help:"answer HashBL wallet and domain lookups under ZONE (e.g. hashbl.scamblock.local); \"\" = off"`
 	MemoryLimit Size   `yaml:"memory_limit" flag:"memory-limit" meta:"BYTES" help:"soft memory limit of the Go runtime in BYTES, e.g. 512MiB or 1GiB; 0 = automatic: GOMEMLIMIT if set, else 90% of the cgroup memory limit, else none; read at start"`
 	RPZ         RPZ    `yaml:",inline"`
+	Follow      Follow `yaml:",inline"`
+}
+
+// Follow configures the follower (the `follow*` keys of the server
+// section): the blocklist is also loaded from a primary's RPZ zone by
+// AXFR and kept current by IXFR on NOTIFY and on the SOA timers.
+type Follow struct {
+	Primary       string `yaml:"follow" flag:"follow" meta:"HOST:PORT" check:"hostport,optional" help:"follow the RPZ zone of the primary at HOST:PORT (another scamblock's --rpz-listen, BIND, ...) by AXFR/IXFR; NOTIFYs are heard on --dns-listen; needs follow_zone; \"\" = off"`
+	Zone          string `yaml:"follow_zone" flag:"follow-zone" meta:"ZONE" check:"zone,optional" help:"name of the policy ZONE to follow, e.g. rpz.scamblock"`
+	TSIGName      string `yaml:"follow_tsig_name" flag:"follow-tsig-name" meta:"NAME" check:"zone,optional" help:"TSIG key NAME that signs the transfers from the primary; needs follow_tsig_secret"`
+	TSIGSecret    string `yaml:"follow_tsig_secret" flag:"follow-tsig-secret" meta:"SECRET" check:"base64,optional" help:"TSIG key SECRET (base64); prefer the environment or the file: flags show in ps"`
+	TSIGAlgorithm string `yaml:"follow_tsig_algorithm" flag:"follow-tsig-algorithm" meta:"ALG" check:"tsigalg,optional" help:"TSIG algorithm ALG: hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha224 or hmac-sha1; \"\" = hmac-sha256"`
 }
 
 // RPZ configures the Response Policy Zone served by zone transfer (the
@@ -123,6 +135,7 @@ func Default() *Config {
 			CacheSize:  10000,
 			LogLevel:   "info",
 			RPZ:        RPZ{Zone: "rpz.scamblock."},
+			Follow:     Follow{TSIGAlgorithm: "hmac-sha256"},
 		},
 		DefaultFeeds: true,
 	}

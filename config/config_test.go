@@ -64,6 +64,7 @@ func TestLoadFullConfig(t *testing.T) {
 		LogLevel:   "debug",
 		HashBLZone: "hashbl.example.net",
 		RPZ:        RPZ{Zone: "rpz.scamblock."},
+		Follow:     Follow{TSIGAlgorithm: "hmac-sha256"},
 	}
 	if !reflect.DeepEqual(c.Server, wantServer) {
 		t.Errorf("server\n got %+v\nwant %+v", c.Server, wantServer)
@@ -242,5 +243,38 @@ func TestRPZKeys(t *testing.T) {
 	_, err = Parse("rpz.yaml", []byte("server:\n  rpz_allow_transfer: [\"everyone\"]\n"))
 	if err == nil || !strings.Contains(err.Error(), "rpz.yaml:2") || !strings.Contains(err.Error(), "CIDR") {
 		t.Fatalf("a bad prefix should be reported with its line: %v", err)
+	}
+}
+
+// TestFollowerLeavesOutTheBuiltInFeeds: a follower loads the built-in
+// feeds only when default_feeds is set by a source; without --follow the
+// setting alone decides.
+func TestFollowerLeavesOutTheBuiltInFeeds(t *testing.T) {
+	follow := "server:\n  follow: 192.0.2.10:53\n  follow_zone: rpz.example\n"
+	tests := []struct {
+		name, file string
+		env        map[string]string
+		want       bool
+	}{
+		{"no follower: built-in feeds by default", "server:\n  log_level: info\n", nil, true},
+		{"follower: none by default", follow, nil, false},
+		{"follower asking for them in the file", follow + "default_feeds: true\n", nil, true},
+		{"follower asking for them in the environment", follow, map[string]string{"SCAMBLOCK_NO_DEFAULT_FEEDS": "false"}, true},
+		{"follower refusing them explicitly", follow + "default_feeds: false\n", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "scamblock.yaml")
+			if err := os.WriteFile(path, []byte(tt.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Build(Sources{File: path, Env: func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.UsesDefaultFeeds(); got != tt.want {
+				t.Fatalf("UsesDefaultFeeds() = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -49,6 +49,7 @@ func (c *Config) Validate() error {
 	case srv.RPZ.TSIGName == "" && srv.RPZ.TSIGSecret != "":
 		errs = append(errs, fmt.Errorf("%s: a TSIG key needs its name too: set %s", c.where("server.rpz_tsig_secret"), c.names("server.rpz_tsig_name")))
 	}
+	errs = append(errs, c.validateFollow()...)
 	seen := map[string]Feed{}
 	for _, f := range c.Feeds {
 		name := f.DisplayName()
@@ -59,6 +60,41 @@ func (c *Config) Validate() error {
 		seen[name] = f
 	}
 	return errors.Join(errs...)
+}
+
+// validateFollow: a followed primary needs its zone, a zone or key needs a
+// primary, and a TSIG key needs both halves.
+func (c *Config) validateFollow() []error {
+	f := c.Server.Follow
+	var errs []error
+	switch {
+	case f.Primary != "" && f.Zone == "":
+		errs = append(errs, fmt.Errorf("%s: a follower needs the zone's name too: set %s (e.g. rpz.scamblock)", c.where("server.follow"), c.names("server.follow_zone")))
+	case f.Primary == "" && f.Zone != "":
+		errs = append(errs, fmt.Errorf("%s: a zone to follow needs its primary too: set %s (HOST:PORT)", c.where("server.follow_zone"), c.names("server.follow")))
+	}
+	switch {
+	case f.TSIGName != "" && f.TSIGSecret == "":
+		errs = append(errs, fmt.Errorf("%s: a TSIG key needs its secret too: set %s (base64)", c.where("server.follow_tsig_name"), c.names("server.follow_tsig_secret")))
+	case f.TSIGName == "" && f.TSIGSecret != "":
+		errs = append(errs, fmt.Errorf("%s: a TSIG key needs its name too: set %s", c.where("server.follow_tsig_secret"), c.names("server.follow_tsig_name")))
+	case f.TSIGName != "" && f.Primary == "":
+		errs = append(errs, fmt.Errorf("%s: a TSIG key for following needs a primary: set %s (HOST:PORT)", c.where("server.follow_tsig_name"), c.names("server.follow")))
+	}
+	return errs
+}
+
+// UsesDefaultFeeds says whether the built-in feed set is loaded: as
+// default_feeds says, except that a follower (--follow) leaves it out
+// unless default_feeds was set by a source (the primary's zone already
+// carries what the primary loads; a fleet of followers should not each
+// fetch the public feeds).
+func (c *Config) UsesDefaultFeeds() bool {
+	if c.Server.Follow.Primary == "" {
+		return c.DefaultFeeds
+	}
+	_, set := c.origin["default_feeds"]
+	return c.DefaultFeeds && set
 }
 
 // copyOf returns an addressable copy of v, so that a check's canonical

@@ -60,9 +60,12 @@ type running struct {
 	rpz       string
 	hup       chan os.Signal
 	dataDir   string
+	ready     Ready
+	stop      func() // stops the service now (also done when the test ends)
 }
 
 // startService runs the real service on loopback ports until the test ends.
+// DNS listens on a free port unless cfg names its own loopback address.
 func startService(t *testing.T, cfg *config.Config) running {
 	t.Helper()
 	def := config.Default().Server
@@ -84,25 +87,30 @@ func startService(t *testing.T, cfg *config.Config) running {
 	go func() {
 		done <- Run(ctx, cfg, Options{Hangup: hup, OnReady: func(r Ready) { ready <- r }, Reload: func() (*config.Config, error) { return cfg, nil }})
 	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("service returned %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("service returned %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("service did not stop within 10 s of cancel")
 			}
-		case <-time.After(10 * time.Second):
-			t.Error("service did not stop within 10 s of cancel")
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	select {
 	case r := <-ready:
-		run := running{dns: r.DNS[0].String(), http: "http://" + r.HTTP.String(), hup: hup, dataDir: cfg.Server.DataDir}
+		run := running{dns: r.DNS[0].String(), http: "http://" + r.HTTP.String(), hup: hup, dataDir: cfg.Server.DataDir, ready: r, stop: stop}
 		if r.RPZ != nil {
 			run.rpz = r.RPZ.String()
 		}
 		return run
 	case err := <-done:
+		done <- nil // for stop: Run has returned
 		t.Fatalf("service failed to start: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("service not ready within 10 s")

@@ -12,7 +12,7 @@ import (
 // LoadOffline loads cfg's lists without a server or network, for `check`
 // and `feeds`: cfg says which, blocklist.LoadOffline loads them.
 func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*blocklist.Offline, error) {
-	feedList, err := feeds.Resolve(cfg.Feeds, cfg.DefaultFeeds)
+	feedList, err := feeds.Resolve(cfg.Feeds, cfg.UsesDefaultFeeds())
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	feedList, err := feeds.Resolve(cfg.Feeds, cfg.DefaultFeeds)
+	feedList, err := feeds.Resolve(cfg.Feeds, cfg.UsesDefaultFeeds())
 	if err != nil {
 		return err
 	}
@@ -67,14 +67,18 @@ func (s *system) newResolver(srv config.Server, reg *prometheus.Registry) error 
 		}
 		zones = append(zones, z)
 	}
-	dns, err := resolver.New(resolver.Config{
+	rc := resolver.Config{
 		Listen:    srv.DNSListen,
 		Upstreams: srv.Upstreams,
 		Policy:    s.policy,
 		CacheSize: srv.CacheSize,
 		Logger:    s.log.With("part", "resolver"),
 		Metrics:   reg,
-	}, &s.lists.Domains, zones...)
+	}
+	if s.follower != nil {
+		rc.Notify = s.follower // the primary's NOTIFYs arrive on the DNS port
+	}
+	dns, err := resolver.New(rc, &s.lists.Domains, zones...)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func (s *system) apply(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	feedList, err := feeds.Resolve(cfg.Feeds, cfg.DefaultFeeds)
+	feedList, err := feeds.Resolve(cfg.Feeds, cfg.UsesDefaultFeeds())
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/resolver"
+	"github.com/scamblock/scamblock/rpz/follow"
 	"github.com/scamblock/scamblock/store"
 )
 
@@ -41,6 +42,9 @@ type Ready struct {
 	DNS  []net.Addr
 	HTTP net.Addr // nil when the HTTP listener is off
 	RPZ  net.Addr // nil when no RPZ zone is served
+	// Follow is the followed zone's state when ready (--follow); nil
+	// when not following.
+	Follow *follow.Status
 }
 
 // Run serves DNS and HTTP as cfg says until ctx ends, then drains in-flight
@@ -88,14 +92,17 @@ type system struct {
 	feeds     *feeds.Manager       // fetches on schedule and feeds lists
 	publisher *publisher           // store → lists
 	dns       *resolver.Server
-	rpz       *rpzFollower // nil when no RPZ zone is served
-	http      *http.Server // nil when the HTTP listener is off
+	rpz       *rpzPublisher    // serves the lists as an RPZ zone; nil when --rpz-listen is off
+	follower  *follow.Follower // follows a primary's RPZ zone; nil when --follow is off
+	http      *http.Server     // nil when the HTTP listener is off
 	httpLn    net.Listener
 }
 
 // assemble builds every part cfg asks for and wires them together: the
-// lists first (so the resolver blocks from its first query), then the
-// resolver, the RPZ zone and the HTTP API, which read them.
+// lists first (so the resolver blocks from its first query), the follower
+// of a primary's zone (which feeds them, and hears NOTIFY through the
+// resolver), then the resolver, the RPZ zone and the HTTP API, which read
+// them.
 func assemble(ctx context.Context, cfg *config.Config, policy resolver.Policy, db *store.Store, log *slog.Logger) (*system, error) {
 	srv := cfg.Server
 	s := &system{log: log, dataDir: srv.DataDir, policy: policy, db: db}
@@ -103,16 +110,23 @@ func assemble(ctx context.Context, cfg *config.Config, policy resolver.Policy, d
 		return nil, err
 	}
 	reg := newRegistry(s.feeds, s.lists)
+	if srv.Follow.Primary != "" {
+		f, err := newFollower(srv.Follow, srv.DataDir, s.lists, reg, log.With("part", "follow"))
+		if err != nil {
+			return nil, err
+		}
+		s.follower = f
+	}
 	if err := s.newResolver(srv, reg); err != nil {
 		return nil, err
 	}
 	if srv.RPZ.Listen != "" {
-		f, err := newRPZFollower(srv.RPZ, log.With("part", "rpz"))
+		p, err := newRPZPublisher(srv.RPZ, log.With("part", "rpz"))
 		if err != nil {
 			return nil, err
 		}
-		s.rpz = f
-		s.lists.OnCompiled(f.offer)
+		s.rpz = p
+		s.lists.OnCompiled(p.offer)
 	}
 	if srv.HTTPListen != "" {
 		if err := s.newHTTP(srv.HTTPListen, reg); err != nil {
@@ -138,6 +152,9 @@ func (s *system) run(ctx context.Context, opts Options) error {
 	start("feeds", s.feeds.Run)
 	if s.rpz != nil {
 		start("rpz", s.rpz.run)
+	}
+	if s.follower != nil {
+		start("follow", s.runFollower)
 	}
 	start("expiry", s.runExpiry)
 	if s.http != nil {
@@ -188,8 +205,8 @@ func (s *system) shutdownHTTP(ctx context.Context) error {
 	return nil
 }
 
-// announce waits until the listeners are bound, logs where, and tells
-// onReady.
+// announce waits until the listeners are bound and a follower has its
+// zone (or asked the primary once), logs where, and tells onReady.
 func (s *system) announce(ctx context.Context, onReady func(Ready)) {
 	select {
 	case <-s.dns.Ready():
@@ -209,6 +226,17 @@ func (s *system) announce(ctx context.Context, onReady func(Ready)) {
 			r.RPZ = s.rpz.srv.Addr()
 		case <-ctx.Done():
 		}
+	}
+	if s.follower != nil {
+		select {
+		case <-s.follower.Ready(): // the saved zone is in use, or the primary was asked once
+		case <-ctx.Done():
+			return
+		}
+	}
+	if s.follower != nil {
+		st := s.follower.Status()
+		r.Follow = &st
 	}
 	s.log.Info("scamblock is serving", "dns", r.DNS, "http", r.HTTP, "rpz", r.RPZ, "data_dir", s.dataDir, "block_mode", s.policy.Mode.String())
 	if onReady != nil {

@@ -78,8 +78,12 @@ type Follower struct {
 	trigger chan struct{} // a NOTIFY asks for a check; one pending at most
 	primary atomic.Pointer[[]netip.Addr]
 	ran     atomic.Bool
+	loaded  atomic.Bool // LoadSaved ran
 
 	saves chan saveJob // newest wins
+
+	ready     chan struct{} // closed once a version is in use or the first check ended
+	readyOnce sync.Once
 
 	mu sync.Mutex
 	st Status
@@ -138,6 +142,7 @@ func New(cfg Config) (*Follower, error) {
 		log:     cfg.Logger.With("component", "follow", "zone", strings.TrimSuffix(cfg.Zone, "."), "primary", cfg.Primary),
 		trigger: make(chan struct{}, 1),
 		saves:   make(chan saveJob, 1),
+		ready:   make(chan struct{}),
 	}
 	if cfg.Dir != "" {
 		s := newStore(cfg.Dir, cfg.Zone)
@@ -177,6 +182,28 @@ func checkKey(k rpz.TSIGKey) (rpz.TSIGKey, error) {
 // Set is the current Set (nil before the first version).
 func (f *Follower) Set() *lists.Set { return f.set.Load() }
 
+// Ready is closed once the follower has something to say: the copy on
+// disk was handed to OnChange, or the first check ended (with a new
+// version, or with an error: a primary that is down must not hold up a
+// server's start for ever). Until then a server may not have its lists.
+func (f *Follower) Ready() <-chan struct{} { return f.ready }
+
+func (f *Follower) markReady() { f.readyOnce.Do(func() { close(f.ready) }) }
+
+// LoadSaved loads the copy on disk, if there is a usable one, and hands
+// its Set to OnChange, once; Run calls it first. A server calls it before
+// it opens its DNS port, so that it blocks from its first query after a
+// restart, as it does with the feeds' last good copies.
+func (f *Follower) LoadSaved() {
+	if f.loaded.Swap(true) {
+		return
+	}
+	f.restore()
+	if f.Set() != nil {
+		f.markReady()
+	}
+}
+
 // Source is the name of the Sets the follower hands out.
 func (f *Follower) Source() string { return f.cfg.Source }
 
@@ -188,7 +215,7 @@ func (f *Follower) Run(ctx context.Context) error {
 	if f.ran.Swap(true) {
 		return errors.New("follow: Run called twice")
 	}
-	f.restore()
+	f.LoadSaved()
 	saverDone := make(chan struct{})
 	stopSaver := make(chan struct{})
 	go func() { defer close(saverDone); f.saver(stopSaver) }()
@@ -220,6 +247,7 @@ func (f *Follower) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		f.markReady()
 		if err != nil {
 			failures++
 			d := f.retryAfter(failures)

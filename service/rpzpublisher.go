@@ -11,17 +11,20 @@ import (
 	"github.com/scamblock/scamblock/rpz"
 )
 
-// rpzFollower keeps the RPZ zone in step with the compiled matcher. Building
+// rpzPublisher serves the compiled matcher as an RPZ zone (--rpz-listen)
+// and keeps the zone in step with it: the primary side of zone transfer.
+// (The secondary side, following another primary's zone, is follower.go.)
+// Building
 // a snapshot of a million names takes about a second, so it runs on its own
 // goroutine: rebuilds only drop the newest matcher in a one-slot mailbox
 // (a newer one replaces one not yet taken) and never wait for it.
-type rpzFollower struct {
+type rpzPublisher struct {
 	srv  *rpz.Server
 	log  *slog.Logger
 	next chan *lists.Matcher
 }
 
-func newRPZFollower(c config.RPZ, log *slog.Logger) (*rpzFollower, error) {
+func newRPZPublisher(c config.RPZ, log *slog.Logger) (*rpzPublisher, error) {
 	cfg := rpz.Config{Listen: c.Listen, Zone: rpz.ZoneOptions{Origin: c.Zone}, Notify: c.Notify, Logger: log}
 	if len(c.AllowTransfer) > 0 {
 		cfg.AllowTransfer = make([]netip.Prefix, 0, len(c.AllowTransfer))
@@ -43,11 +46,11 @@ func newRPZFollower(c config.RPZ, log *slog.Logger) (*rpzFollower, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rpz: %w", err)
 	}
-	return &rpzFollower{srv: srv, log: log, next: make(chan *lists.Matcher, 1)}, nil
+	return &rpzPublisher{srv: srv, log: log, next: make(chan *lists.Matcher, 1)}, nil
 }
 
-// offer hands the follower the newest matcher without waiting.
-func (f *rpzFollower) offer(m *lists.Matcher) {
+// offer hands the publisher the newest matcher without waiting.
+func (f *rpzPublisher) offer(m *lists.Matcher) {
 	for {
 		select {
 		case f.next <- m:
@@ -62,7 +65,7 @@ func (f *rpzFollower) offer(m *lists.Matcher) {
 }
 
 // run serves transfers and applies matchers until ctx ends.
-func (f *rpzFollower) run(ctx context.Context) error {
+func (f *rpzPublisher) run(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() { done <- f.srv.Run(ctx) }()
 	for {
