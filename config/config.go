@@ -48,6 +48,7 @@ type Server struct {
 	MemoryLimit Size   `yaml:"memory_limit" flag:"memory-limit" meta:"BYTES" help:"soft memory limit of the Go runtime in BYTES, e.g. 512MiB or 1GiB; 0 = automatic: GOMEMLIMIT if set, else 90% of the cgroup memory limit, else none; read at start"`
 	RPZ         RPZ    `yaml:",inline"`
 	Follow      Follow `yaml:",inline"`
+	Access      Access `yaml:",inline"` // allow_net, deny_net (ops.go)
 }
 
 // Follow configures the follower (the `follow*` keys of the server
@@ -136,6 +137,7 @@ func Default() *Config {
 			LogLevel:   "info",
 			RPZ:        RPZ{Zone: "rpz.scamblock."},
 			Follow:     Follow{TSIGAlgorithm: "hmac-sha256"},
+			Access:     defaultAccess(),
 		},
 		DefaultFeeds: true,
 	}

@@ -65,6 +65,7 @@ func TestLoadFullConfig(t *testing.T) {
 		HashBLZone: "hashbl.example.net",
 		RPZ:        RPZ{Zone: "rpz.scamblock."},
 		Follow:     Follow{TSIGAlgorithm: "hmac-sha256"},
+		Access:     defaultAccess(),
 	}
 	if !reflect.DeepEqual(c.Server, wantServer) {
 		t.Errorf("server\n got %+v\nwant %+v", c.Server, wantServer)

@@ -50,6 +50,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%s: a TSIG key needs its name too: set %s", c.where("server.rpz_tsig_secret"), c.names("server.rpz_tsig_name")))
 	}
 	errs = append(errs, c.validateFollow()...)
+	errs = append(errs, c.validateOps()...)
 	seen := map[string]Feed{}
 	for _, f := range c.Feeds {
 		name := f.DisplayName()

@@ -25,16 +25,20 @@ func DefaultACL() []netip.Prefix {
 	}
 }
 
-// ACL refuses clients outside the allowed networks with REFUSED and EDE 18
-// (Prohibited).
+// ACL refuses clients outside the allowed networks, or inside a denied one
+// (deny wins), with REFUSED and EDE 18 (Prohibited), counted in
+// scamblock_dns_acl_refused_total.
 type ACL struct {
 	allowed []netip.Prefix
+	denied  []netip.Prefix
 	next    Handler
+	metrics *metrics // set once New has built them
 }
 
 // ServeDNS refuses or passes the query on.
 func (a *ACL) ServeDNS(ctx context.Context, req *Request) Response {
 	if !a.permits(req.Client) {
+		a.metrics.aclRefused.Inc()
 		return Response{Msg: reply(req, dns.RcodeRefused), Outcome: OutcomeRefused,
 			EDE: &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeProhibited, ExtraText: "client not in the access list"}}
 	}
@@ -43,6 +47,11 @@ func (a *ACL) ServeDNS(ctx context.Context, req *Request) Response {
 
 func (a *ACL) permits(ip netip.Addr) bool {
 	ip = ip.Unmap()
+	for _, p := range a.denied {
+		if p.Contains(ip) {
+			return false
+		}
+	}
 	for _, p := range a.allowed {
 		if p.Contains(ip) {
 			return true

@@ -16,6 +16,8 @@ import (
 type metrics struct {
 	queries  [len(metricQtypes) + 1][numOutcomes]prometheus.Counter
 	upstream map[Upstream][2]prometheus.Observer // [ok, error]
+
+	aclRefused prometheus.Counter // clients outside the ACL (or inside a denied network)
 }
 
 var metricQtypes = [...]uint16{
@@ -48,7 +50,12 @@ func newMetrics(reg prometheus.Registerer, ups []Upstream, cacheLen func() int) 
 		Help: "Entries in the answer cache.",
 	}, func() float64 { return float64(cacheLen()) })
 
-	m := &metrics{upstream: make(map[Upstream][2]prometheus.Observer, len(ups))}
+	aclRefused := prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "scamblock", Subsystem: "dns", Name: "acl_refused_total",
+		Help: "Queries refused (REFUSED, EDE 18) because the client is outside allow_net or inside deny_net.",
+	})
+
+	m := &metrics{upstream: make(map[Upstream][2]prometheus.Observer, len(ups)), aclRefused: aclRefused}
 	for i := range m.queries {
 		qt := "other"
 		if i < len(metricQtypes) {
@@ -63,7 +70,7 @@ func newMetrics(reg prometheus.Registerer, ups []Upstream, cacheLen func() int) 
 			latency.WithLabelValues(u.String(), "ok"), latency.WithLabelValues(u.String(), "error")}
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{queries, latency, cacheSize} {
+		for _, c := range []prometheus.Collector{queries, latency, cacheSize, aclRefused} {
 			if err := reg.Register(c); err != nil {
 				var are prometheus.AlreadyRegisteredError
 				if errors.As(err, &are) {

@@ -27,7 +27,8 @@ type Config struct {
 	Upstreams []string // see ParseUpstream; at least one
 	Policy    Policy   // how blocked names are answered [nxdomain, 300s]
 
-	ACL []netip.Prefix // clients served [DefaultACL()]; others get REFUSED + EDE 18 (empty, non-nil: nobody)
+	ACL  []netip.Prefix // clients served [DefaultACL()]; others get REFUSED + EDE 18 (empty, non-nil: nobody)
+	Deny []netip.Prefix // clients refused even inside ACL (deny wins) [none]
 
 	CacheSize   int           // max entries [10000]; negative disables the cache
 	CacheMinTTL time.Duration // TTLs below are raised to this [0]
@@ -122,6 +123,7 @@ func New(cfg Config, bl Blocklist, zones ...LocalZone) (*Server, error) {
 		return nil, err
 	}
 	s.forward.metrics = s.metrics
+	s.acl.metrics = s.metrics
 	return s, nil
 }
 
@@ -210,7 +212,7 @@ func (s *Server) buildChain(ups []Upstream, bl Blocklist, zones []LocalZone) Han
 	if len(zones) > 0 {
 		h = &Zones{zones: zones, next: h}
 	}
-	s.acl = &ACL{allowed: cfg.ACL, next: h}
+	s.acl = &ACL{allowed: cfg.ACL, denied: cfg.Deny, next: h}
 	h = s.acl
 	if cfg.RateLimit > 0 {
 		s.limit = &RateLimit{limit: rate.Limit(cfg.RateLimit), burst: cfg.RateBurst, next: h, clients: map[netip.Addr]*rate.Limiter{}}

@@ -67,8 +67,18 @@ func (s *system) newResolver(srv config.Server, reg *prometheus.Registry) error 
 		}
 		zones = append(zones, z)
 	}
+	allow, err := config.Prefixes(srv.Access.AllowNet)
+	if err != nil {
+		return err
+	}
+	deny, err := config.Prefixes(srv.Access.DenyNet)
+	if err != nil {
+		return err
+	}
 	rc := resolver.Config{
 		Listen:    srv.DNSListen,
+		ACL:       allow,
+		Deny:      deny,
 		Upstreams: srv.Upstreams,
 		Policy:    s.policy,
 		CacheSize: srv.CacheSize,
