@@ -47,6 +47,7 @@ type Blocklist struct {
 	walletRep   map[string]*parse.Report
 	catalogued  map[string]*lists.Set // the Set each source's catalogue rows came from
 	onCompiled  func(*lists.Matcher)  // told of every new matcher (the RPZ zone follows it)
+	snap        *snapshotter          // writes every new matcher to the data directory; nil: off
 }
 
 // New returns an empty Blocklist (nothing blocked) that never blocks the

@@ -2,6 +2,7 @@ package blocklist
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/scamblock/scamblock/feeds"
@@ -190,5 +191,47 @@ func TestLoadOfflineFromFilesAndStore(t *testing.T) {
 	}
 	if h, blocked := off.Lists.Domains.Lookup("fake-exchange.com"); !blocked || h.Source == "decripto" {
 		t.Fatalf("published submission: %+v, %v", h, blocked)
+	}
+}
+
+// A snapshot brings back the matcher, the wallet index and the catalogue;
+// its feed Sets stand in for the feeds, so a submission published before
+// the feeds arrive keeps them blocked.
+func TestSnapshotStandsInForTheFeeds(t *testing.T) {
+	path := t.TempDir() + "/" + SnapshotFile
+	bl := newTest(t)
+	bl.SaveSnapshots(path)
+	bl.SetFeeds([]*lists.Set{feedSet("cryptoscamdb",
+		lists.Entry{Value: "claim-airdrop.com", Kind: lists.KindDomain},
+		lists.Entry{Value: "twitter.com/scammer", Kind: lists.KindURL},
+		lists.Entry{Value: listedAddress, Kind: lists.KindAddress, Chain: "eth"},
+	)}, map[string]lists.SourceOptions{"cryptoscamdb": {Trusted: true}})
+	bl.WaitSnapshot()
+
+	restarted := newTest(t)
+	info, err := restarted.LoadSnapshot(path)
+	if err != nil || info.Names != 1 {
+		t.Fatalf("LoadSnapshot = %+v, %v", info, err)
+	}
+	if h, blocked := restarted.Domains.Lookup("www.claim-airdrop.com"); !blocked || h.Source != "cryptoscamdb" || h.Line != 1 {
+		t.Fatalf("lookup %+v, %v", h, blocked)
+	}
+	if _, ok := restarted.Wallets.Lookup(listedAddress); !ok {
+		t.Fatal("the address is not in the wallet index")
+	}
+	if rows, _ := restarted.Catalogue.IndicatorsBySource("cryptoscamdb"); len(rows) != 2 {
+		t.Fatalf("catalogue rows %+v", rows)
+	}
+	if rep := restarted.Report(); rep.Source("cryptoscamdb").Applied != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	restarted.SetPublished([]store.Listing{{Entry: lists.Entry{Value: "fake-exchange.com", Kind: lists.KindDomain}, Source: "submission:1"}})
+	for _, n := range []string{"claim-airdrop.com", "fake-exchange.com"} {
+		if _, blocked := restarted.Domains.Lookup(n); !blocked {
+			t.Errorf("%s not blocked after a submission was published", n)
+		}
+	}
+	if _, err := newTest(t).LoadSnapshot(path + ".missing"); !errors.Is(err, lists.ErrSnapshot) {
+		t.Fatalf("missing snapshot: %v", err)
 	}
 }

@@ -18,7 +18,9 @@ type OfflineOptions struct {
 	DataDir string       // the server's data directory (--data-dir)
 	Feeds   []feeds.Feed // the configured feeds
 	Allow   []string     // --allow names
-	Logger  *slog.Logger // nil discards
+	// MaxBytes is the size limit of feeds that set none; 0 = the default.
+	MaxBytes int64
+	Logger   *slog.Logger // nil discards
 }
 
 // Offline is the configured lists loaded without a server or network: the
@@ -50,6 +52,7 @@ func LoadOffline(ctx context.Context, o OfflineOptions) (*Offline, error) {
 	var sets []*lists.Set
 	mgr, err := feeds.NewManager(o.Feeds, feeds.ManagerOptions{
 		DataDir:  o.DataDir,
+		MaxBytes: o.MaxBytes,
 		Logger:   log,
 		OnChange: func(s []*lists.Set) { sets = s },
 	})

@@ -34,6 +34,7 @@ func (b *Blocklist) rebuildLocked() {
 		b.onCompiled(m)
 	}
 	b.report, b.walletRep = rep, wrep
+	b.offerSnapshot(m)
 	if err := b.syncCatalogue(sets, m, time.Now()); err != nil {
 		b.log.Error("catalogue not updated", "err", err)
 	}

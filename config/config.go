@@ -45,6 +45,8 @@ type Server struct {
 	CacheSize   int    `yaml:"cache_size" flag:"cache-size" meta:"N" help:"DNS cache entries; negative turns the cache off"`
 	LogLevel    string `yaml:"log_level" flag:"log-level" meta:"LEVEL" check:"loglevel" scope:"lists" help:"log LEVEL: debug, info, warn or error"`
 	HashBLZone  string `yaml:"hashbl_zone" flag:"hashbl-zone" meta:"ZONE" check:"zone,optional" help:"answer HashBL wallet and domain lookups under ZONE (e.g. hashbl.scamblock.local); \"\" = off"`
+	Snapshot    bool   `yaml:"snapshot" flag:"no-snapshot" negate:"true" help:"do not keep the compiled lists in DIR/lists.snapshot: a restart then parses and compiles every feed before it blocks (YAML: snapshot: false)"`
+	FeedMaxSize Size   `yaml:"feed_max_size" flag:"feed-max-size" meta:"BYTES" scope:"lists" help:"largest feed file or download in BYTES, decompressed, for feeds without their own max_size, e.g. 64MiB or 2GiB (raise it for a local list of millions of names)"`
 	MemoryLimit Size   `yaml:"memory_limit" flag:"memory-limit" meta:"BYTES" help:"soft memory limit of the Go runtime in BYTES, e.g. 512MiB or 1GiB; 0 = automatic: GOMEMLIMIT if set, else 90% of the cgroup memory limit, else none; read at start"`
 	RPZ         RPZ    `yaml:",inline"`
 	Follow      Follow `yaml:",inline"`
@@ -127,17 +129,19 @@ func (f Feed) Over(base Feed) Feed {
 func Default() *Config {
 	return &Config{
 		Server: Server{
-			DNSListen:  List{"127.0.0.1:5335"},
-			Upstreams:  List{"tls://dns.quad9.net@9.9.9.9:853", "tls://cloudflare-dns.com@1.1.1.1:853"},
-			BlockMode:  "nxdomain",
-			BlockTTL:   TTL(300 * time.Second),
-			DataDir:    "scamblock-data",
-			HTTPListen: "127.0.0.1:8335",
-			CacheSize:  10000,
-			LogLevel:   "info",
-			RPZ:        RPZ{Zone: "rpz.scamblock."},
-			Follow:     Follow{TSIGAlgorithm: "hmac-sha256"},
-			Access:     defaultAccess(),
+			DNSListen:   List{"127.0.0.1:5335"},
+			Upstreams:   List{"tls://dns.quad9.net@9.9.9.9:853", "tls://cloudflare-dns.com@1.1.1.1:853"},
+			BlockMode:   "nxdomain",
+			BlockTTL:    TTL(300 * time.Second),
+			DataDir:     "scamblock-data",
+			HTTPListen:  "127.0.0.1:8335",
+			CacheSize:   10000,
+			Snapshot:    true,
+			FeedMaxSize: 64 << 20,
+			LogLevel:    "info",
+			RPZ:         RPZ{Zone: "rpz.scamblock."},
+			Follow:      Follow{TSIGAlgorithm: "hmac-sha256"},
+			Access:      defaultAccess(),
 		},
 		DefaultFeeds: true,
 	}

@@ -53,19 +53,21 @@ func TestLoadFullConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantServer := Server{
-		DNSListen:  List{"127.0.0.1:5335", "[::1]:5335"},
-		Upstreams:  List{"tls://dns.quad9.net@9.9.9.9:853", "udp://127.0.0.1:53"},
-		BlockMode:  "ip:0.0.0.0,::",
-		BlockTTL:   TTL(time.Minute),
-		Allow:      List{"example.org"},
-		DataDir:    "/var/lib/scamblock",
-		HTTPListen: "127.0.0.1:9000",
-		CacheSize:  50000,
-		LogLevel:   "debug",
-		HashBLZone: "hashbl.example.net",
-		RPZ:        RPZ{Zone: "rpz.scamblock."},
-		Follow:     Follow{TSIGAlgorithm: "hmac-sha256"},
-		Access:     defaultAccess(),
+		DNSListen:   List{"127.0.0.1:5335", "[::1]:5335"},
+		Upstreams:   List{"tls://dns.quad9.net@9.9.9.9:853", "udp://127.0.0.1:53"},
+		BlockMode:   "ip:0.0.0.0,::",
+		BlockTTL:    TTL(time.Minute),
+		Allow:       List{"example.org"},
+		DataDir:     "/var/lib/scamblock",
+		HTTPListen:  "127.0.0.1:9000",
+		CacheSize:   50000,
+		LogLevel:    "debug",
+		HashBLZone:  "hashbl.example.net",
+		Snapshot:    true,
+		FeedMaxSize: 64 << 20,
+		RPZ:         RPZ{Zone: "rpz.scamblock."},
+		Follow:      Follow{TSIGAlgorithm: "hmac-sha256"},
+		Access:      defaultAccess(),
 	}
 	if !reflect.DeepEqual(c.Server, wantServer) {
 		t.Errorf("server\n got %+v\nwant %+v", c.Server, wantServer)

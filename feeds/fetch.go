@@ -25,7 +25,7 @@ const UserAgent = "scamblock-feed-fetcher/1 (+https://github.com/scamblock/scamb
 // Errors a fetch can end with (wrapped; test with errors.Is).
 var (
 	// ErrTooLarge: the body, after decompression, is over the size limit.
-	ErrTooLarge = errors.New("feed is larger than its size limit")
+	ErrTooLarge = errors.New("feed is larger than its size limit (raise it with the feed's max_size, or --feed-max-size for every feed)")
 	// ErrTooManyRedirects: the server redirected more than MaxRedirects times
 	// (a redirect loop ends here).
 	ErrTooManyRedirects = errors.New("too many redirects")

@@ -32,6 +32,9 @@ type ManagerOptions struct {
 	// Debounce is the window in which changes are gathered into one
 	// OnChange call. Zero means 200 ms.
 	Debounce time.Duration
+	// MaxBytes is the size limit of feeds that set none (Feed.MaxBytes);
+	// zero means DefaultMaxBytes.
+	MaxBytes int64
 	// RetryAfterFailure is the wait before a feed whose refresh failed is
 	// tried again; it doubles with each failure in a row, up to the feed's
 	// interval. Zero means one minute.
@@ -438,7 +441,7 @@ func (m *Manager) refresh(ctx context.Context, fs *feedState, notify bool) error
 	prev, hasSet := fs.meta, fs.set != nil
 	m.mu.Unlock()
 
-	req := Request{URL: f.URL, MaxBytes: f.MaxBytes}
+	req := Request{URL: f.URL, MaxBytes: cmp.Or(f.MaxBytes, m.opts.MaxBytes)}
 	if f.IsRemote() {
 		req.TempDir = m.tempDir()
 	}

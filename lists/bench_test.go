@@ -254,3 +254,32 @@ func BenchmarkRebuildOneOfTen(b *testing.B) {
 		runtime.KeepAlive(&l)
 	}
 }
+
+// BenchmarkSnapshot1M writes the snapshot of a 1M-name matcher and opens
+// it again: the open is what a restart waits for before its first answer.
+func BenchmarkSnapshot1M(b *testing.B) {
+	m, _ := Compile([]*Set{syntheticSet(1_000_000)}, CompileOptions{})
+	path := b.TempDir() + "/lists.snapshot"
+	if _, err := WriteSnapshot(path, m, ""); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("write", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := WriteSnapshot(path, m, ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("open", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			got, _, err := OpenSnapshot(path, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, blocked := got.Lookup(syntheticName(12345)); !blocked {
+				b.Fatal("not blocked")
+			}
+		}
+	})
+}

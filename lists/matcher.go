@@ -34,6 +34,8 @@ type Matcher struct {
 	guarded   []guardedRef        // Block entries the guard refused
 	dropped   []uint32            // refs of Block entries dropped by --allow
 	userAllow map[string]struct{} // user --allow names (normalized)
+
+	backing *mapping // the snapshot file the slices point into; nil on the heap
 }
 
 // Sub modes: which entry decides for names below a listed name. Exact

@@ -27,6 +27,8 @@ type Set struct {
 
 	psOnce sync.Once
 	ps     []uint32 // entries whose value is a public suffix (see publicSuffixes)
+
+	backing *mapping // the snapshot file chunks and recs point into; nil on the heap
 }
 
 const (

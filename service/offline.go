@@ -17,9 +17,10 @@ func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*bl
 		return nil, err
 	}
 	return blocklist.LoadOffline(ctx, blocklist.OfflineOptions{
-		DataDir: cfg.Server.DataDir,
-		Feeds:   feedList,
-		Allow:   cfg.Server.Allow,
-		Logger:  log,
+		DataDir:  cfg.Server.DataDir,
+		Feeds:    feedList,
+		Allow:    cfg.Server.Allow,
+		MaxBytes: int64(cfg.Server.FeedMaxSize),
+		Logger:   log,
 	})
 }

@@ -2,8 +2,11 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,9 +25,11 @@ import (
 	"github.com/scamblock/scamblock/wallet/hashbl"
 )
 
-// loadLists builds the blocklist and the feed schedule that feeds it, and
-// fills it from the published submissions and every feed's last good copy
-// (and local files) before anything is fetched.
+// loadLists builds the blocklist and the feed schedule that feeds it. With
+// a usable snapshot in the data directory the lists block from it at once
+// and the feeds are loaded later, in the background (loadFeeds, from run);
+// without one they are filled here from the published submissions and
+// every feed's last good copy (and local files) before anything is fetched.
 func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 	bl, err := blocklist.New(cfg.Server.Allow, nil, s.log)
 	if err != nil {
@@ -36,8 +41,9 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 	}
 	var mgr *feeds.Manager // the callback runs only after NewManager returned
 	mgr, err = feeds.NewManager(feedList, feeds.ManagerOptions{
-		DataDir: cfg.Server.DataDir,
-		Logger:  s.log.With("part", "feeds"),
+		DataDir:  cfg.Server.DataDir,
+		MaxBytes: int64(cfg.Server.FeedMaxSize),
+		Logger:   s.log.With("part", "feeds"),
 		OnChange: func(sets []*lists.Set) {
 			bl.SetFeeds(sets, mgr.SourceOptions())
 			bl.RecordSources(mgr.Status())
@@ -48,12 +54,33 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 	}
 	s.lists, s.feeds = bl, mgr
 	s.publisher = &publisher{db: s.db, lists: bl, log: s.log}
+	if cfg.Server.Snapshot {
+		path := filepath.Join(cfg.Server.DataDir, blocklist.SnapshotFile)
+		_, err := bl.LoadSnapshot(path)
+		switch {
+		case err == nil:
+			s.feedsPending = true
+		case errors.Is(err, fs.ErrNotExist):
+			s.log.Info("no snapshot of the lists yet; compiling them from the feeds", "file", path)
+		default:
+			s.log.Warn("snapshot of the lists ignored; compiling them from the feeds", "err", err)
+		}
+		bl.SaveSnapshots(path)
+	}
+	if !s.feedsPending {
+		s.loadFeeds(ctx)
+	}
+	return nil
+}
+
+// loadFeeds fills the blocklist from the published submissions and every
+// feed's last good copy (and local files), without fetching.
+func (s *system) loadFeeds(ctx context.Context) {
 	s.publisher.publish()
-	if err := mgr.LoadCached(ctx); err != nil {
+	if err := s.feeds.LoadCached(ctx); err != nil {
 		s.log.Warn("some feeds have no usable copy yet; they will be fetched", "err", err)
 	}
-	logLoaded(s.log, mgr)
-	return nil
+	logLoaded(s.log, s.feeds)
 }
 
 // newResolver builds the DNS resolver asking the blocklist, with the

@@ -87,15 +87,18 @@ type system struct {
 	dataDir string
 	policy  resolver.Policy
 
-	db        *store.Store
-	lists     *blocklist.Blocklist // what the resolver, the zones and verdicts read
-	feeds     *feeds.Manager       // fetches on schedule and feeds lists
-	publisher *publisher           // store → lists
-	dns       *resolver.Server
-	rpz       *rpzPublisher    // serves the lists as an RPZ zone; nil when --rpz-listen is off
-	follower  *follow.Follower // follows a primary's RPZ zone; nil when --follow is off
-	http      *http.Server     // nil when the HTTP listener is off
-	httpLn    net.Listener
+	db    *store.Store
+	lists *blocklist.Blocklist // what the resolver, the zones and verdicts read
+	feeds *feeds.Manager       // fetches on schedule and feeds lists
+	// feedsPending: the lists came from the snapshot; the feeds' copies
+	// are loaded in the background before their schedule starts.
+	feedsPending bool
+	publisher    *publisher // store → lists
+	dns          *resolver.Server
+	rpz          *rpzPublisher    // serves the lists as an RPZ zone; nil when --rpz-listen is off
+	follower     *follow.Follower // follows a primary's RPZ zone; nil when --follow is off
+	http         *http.Server     // nil when the HTTP listener is off
+	httpLn       net.Listener
 }
 
 // assemble builds every part cfg asks for and wires them together: the
@@ -149,7 +152,7 @@ func (s *system) run(ctx context.Context, opts Options) error {
 		})
 	}
 	start("dns", s.runDNS)
-	start("feeds", s.feeds.Run)
+	start("feeds", s.runFeeds)
 	if s.rpz != nil {
 		start("rpz", s.rpz.run)
 	}
@@ -166,11 +169,23 @@ func (s *system) run(ctx context.Context, opts Options) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return g.Wait()
+			err := g.Wait()
+			s.lists.WaitSnapshot() // a write in progress ends whole
+			return err
 		case <-opts.Hangup:
 			s.reload(ctx, g, opts.Reload)
 		}
 	}
+}
+
+// runFeeds loads the feeds' last good copies first when the lists came
+// from the snapshot (they then replace it: the snapshot is verified against
+// the feeds), then refreshes every feed on its schedule.
+func (s *system) runFeeds(ctx context.Context) error {
+	if s.feedsPending {
+		s.loadFeeds(ctx)
+	}
+	return s.feeds.Run(ctx)
 }
 
 func (s *system) runDNS(ctx context.Context) error {

@@ -1,0 +1,167 @@
+package blocklist
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/scamblock/scamblock/lists"
+)
+
+// SnapshotFile is the snapshot's name in the data directory.
+const SnapshotFile = "lists.snapshot"
+
+// snapshotInputs is what a snapshot was compiled from besides its Sets,
+// stored as lists.SnapshotInfo.Inputs: which sources are feeds (the others
+// are published submissions and --allow), their compile options, the
+// --allow names, the compile report.
+type snapshotInputs struct {
+	Feeds   []string                       `json:"feeds"`
+	Options map[string]lists.SourceOptions `json:"options,omitempty"`
+	Allow   []string                       `json:"allow,omitempty"`
+	Report  lists.CompileReport            `json:"report"`
+}
+
+// snapshotter writes the latest matcher to the snapshot file in the
+// background, one write at a time; a rebuild during a write replaces what
+// is written next, so a burst of rebuilds costs at most two writes.
+type snapshotter struct {
+	path string
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	pending *snapshotJob // the next one to write
+	running bool
+	idle    *sync.Cond // signalled when a write ends and none is pending
+}
+
+type snapshotJob struct {
+	m      *lists.Matcher
+	inputs string
+}
+
+// LoadSnapshot installs the matcher of the snapshot at path, if it is
+// usable, so that the lists block before any feed is parsed: the feed
+// Sets it holds stand in for the feeds until SetFeeds brings theirs. It
+// returns what it loaded; an error wraps lists.ErrSnapshot and leaves the
+// Blocklist as it was.
+func (b *Blocklist) LoadSnapshot(path string) (lists.SnapshotInfo, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	start := time.Now()
+	m, info, err := lists.OpenSnapshot(path, b.guard)
+	if err != nil {
+		return lists.SnapshotInfo{}, err
+	}
+	var in snapshotInputs
+	if err := json.Unmarshal([]byte(info.Inputs), &in); err != nil {
+		return lists.SnapshotInfo{}, fmt.Errorf("%w: %s: inputs: %w", lists.ErrSnapshot, path, err)
+	}
+	feeds := make([]*lists.Set, 0, len(in.Feeds))
+	for _, s := range m.Sets() {
+		if slices.Contains(in.Feeds, s.Source()) {
+			feeds = append(feeds, s)
+		}
+	}
+	b.feedSets, b.sourceOpts, b.report = feeds, in.Options, in.Report
+	ix, wrep := buildWalletIndex(withIndicators(m.Sets(), in.Report, func(r lists.SourceReport) int { return r.Addresses }))
+	b.Domains.Replace(m)
+	b.Wallets.Replace(ix)
+	if b.onCompiled != nil {
+		b.onCompiled(m)
+	}
+	b.walletRep = wrep
+	if err := b.syncCatalogue(m.Sets(), m, time.Now()); err != nil {
+		b.log.Error("catalogue not updated", "err", err)
+	}
+	b.log.Info("lists loaded from the snapshot", "file", path, "names", info.Names, "sources", len(m.Sets()),
+		"written", info.Written, "bytes", info.Bytes, "took", time.Since(start).Round(time.Millisecond))
+	return info, nil
+}
+
+// SaveSnapshots makes every rebuild from now on write its matcher to the
+// snapshot at path, in the background. Stale temporary files of an
+// interrupted write are removed.
+func (b *Blocklist) SaveSnapshots(path string) {
+	if matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".snapshot-*")); len(matches) > 0 {
+		for _, p := range matches {
+			os.Remove(p)
+		}
+	}
+	s := &snapshotter{path: path, log: b.log}
+	s.idle = sync.NewCond(&s.mu)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.snap = s
+}
+
+// WaitSnapshot waits until no snapshot write is pending or running.
+func (b *Blocklist) WaitSnapshot() {
+	b.mu.Lock()
+	s := b.snap
+	b.mu.Unlock()
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.running || s.pending != nil {
+		s.idle.Wait()
+	}
+}
+
+// offerSnapshot queues m (just compiled from the current inputs) for
+// writing. It runs under b.mu.
+func (b *Blocklist) offerSnapshot(m *lists.Matcher) {
+	if b.snap == nil {
+		return
+	}
+	in := snapshotInputs{Options: b.sourceOpts, Allow: b.allow, Report: b.report}
+	for _, s := range b.feedSets {
+		in.Feeds = append(in.Feeds, s.Source())
+	}
+	text, err := json.Marshal(in)
+	if err != nil {
+		b.log.Warn("snapshot not written", "err", err)
+		return
+	}
+	b.snap.offer(&snapshotJob{m: m, inputs: string(text)})
+}
+
+func (s *snapshotter) offer(job *snapshotJob) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending = job
+	if !s.running {
+		s.running = true
+		go s.loop()
+	}
+}
+
+func (s *snapshotter) loop() {
+	for {
+		s.mu.Lock()
+		job := s.pending
+		s.pending = nil
+		if job == nil {
+			s.running = false
+			s.idle.Broadcast()
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		start := time.Now()
+		info, err := lists.WriteSnapshot(s.path, job.m, job.inputs)
+		if err != nil {
+			s.log.Warn("snapshot not written; the next start compiles from the feeds", "err", err)
+			continue
+		}
+		s.log.Info("snapshot written", "file", s.path, "names", info.Names, "bytes", info.Bytes,
+			"took", time.Since(start).Round(time.Millisecond))
+	}
+}
