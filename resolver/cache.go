@@ -72,7 +72,7 @@ type cacheKey struct {
 
 type cacheEntry struct {
 	key        cacheKey
-	msg        *dns.Msg // never modified after insert
+	msg        *dns.Msg // never modified after insert; nil for entries from putWire (see message)
 	wire       []byte   // msg packed for the fast path (nil: none); see packWire
 	qend       int      // end of the question in wire
 	ttlOffs    []uint16 // offsets of the TTLs in wire
@@ -185,37 +185,52 @@ func (k cacheKey) flightKey() string {
 
 // get returns the entry for key: fresh, or expired but within the stale window.
 func (c *Cache) get(key cacheKey, now time.Time) (msg *dns.Msg, stored time.Time, fresh bool) {
-	sh := c.shard(key)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	e := sh.m[key]
+	e, fresh := c.entry(key, now)
 	if e == nil {
 		return nil, time.Time{}, false
 	}
-	if now.Before(e.expires) {
-		sh.touch(e)
-		return e.msg, e.stored, true
+	if msg = e.message(); msg == nil {
+		return nil, time.Time{}, false
 	}
-	if c.staleAge > 0 && now.Before(e.expires.Add(c.staleAge)) {
-		return e.msg, e.stored, false
-	}
-	sh.remove(e)
-	return nil, time.Time{}, false
+	return msg, e.stored, fresh
 }
 
-// getFresh returns the fresh entry for key, or nil. Entries never change
-// after insert, so the caller may read its fields without the lock.
-func (c *Cache) getFresh(key cacheKey, now time.Time) *cacheEntry {
+func (c *Cache) entry(key cacheKey, now time.Time) (e *cacheEntry, fresh bool) {
 	sh := c.shard(key)
 	sh.mu.Lock()
-	e := sh.m[key]
-	if e == nil || !now.Before(e.expires) {
-		sh.mu.Unlock()
-		return nil
+	defer sh.mu.Unlock()
+	e = sh.m[key]
+	if e == nil {
+		return nil, false
+	}
+	if now.Before(e.expires) {
+		sh.touch(e)
+		return e, true
+	}
+	if c.staleAge > 0 && now.Before(e.expires.Add(c.staleAge)) {
+		return e, false
+	}
+	sh.remove(e)
+	return nil, false
+}
+
+// peek returns the fresh entry for key (nil if none), and whether an
+// entry is there at all (fresh, or expired and kept for serve-stale).
+// Entries never change after insert, so the caller may read the fields of
+// a fresh one without the lock.
+func (c *Cache) peek(key cacheKey, now time.Time) (e *cacheEntry, present bool) {
+	sh := c.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e = sh.m[key]
+	if e == nil {
+		return nil, false
+	}
+	if !now.Before(e.expires) {
+		return nil, true
 	}
 	sh.touch(e)
-	sh.mu.Unlock()
-	return e
+	return e, true
 }
 
 // put stores m if it is cacheable.
@@ -244,19 +259,25 @@ func (c *Cache) put(key cacheKey, m *dns.Msg, now time.Time) {
 			e.targets = append(e.targets, rr.Target)
 		}
 	}
-	sh := c.shard(key)
+	c.insert(e)
+}
+
+// insert adds e, replacing the entry of its key and evicting the least
+// recently used of its shard when full.
+func (c *Cache) insert(e *cacheEntry) {
+	sh := c.shard(e.key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.size <= 0 {
 		return
 	}
-	if old := sh.m[key]; old != nil {
+	if old := sh.m[e.key]; old != nil {
 		sh.remove(old)
 	}
 	for len(sh.m) >= sh.size {
 		sh.remove(sh.lru.prev)
 	}
-	sh.m[key] = e
+	sh.m[e.key] = e
 	sh.pushFront(e)
 }
 

@@ -29,6 +29,8 @@ import (
 	"unsafe"
 
 	"github.com/miekg/dns"
+
+	"github.com/scamblock/scamblock/lists"
 )
 
 type fastPath struct {
@@ -84,42 +86,117 @@ func (s *Server) prepareFastPath(bl Blocklist, zones []LocalZone) *fastPath {
 	return f
 }
 
-// answer returns the block answer for raw and true, or false when raw must
+// answer returns the fast answer for raw and true, or false when raw must
 // take the general path. A nil answer with true means dropped (rate limit).
 func (f *fastPath) answer(raw []byte, client netip.Addr, tcp bool, out []byte) ([]byte, bool) {
 	nb := f.names.Get().(*nameBuf)
 	defer f.names.Put(nb)
-	return f.answerBuf(raw, client, tcp, out, nb)
+	return f.answerBuf(raw, client, tcp, out, nb, nil)
 }
 
 // answerBuf is answer with the caller's name buffer (a read loop's own).
-func (f *fastPath) answerBuf(raw []byte, client netip.Addr, tcp bool, out []byte, nameBuf *nameBuf) ([]byte, bool) {
-	if len(raw) < headerLen+5 {
+// When it declines a query because its name is in no cache entry at all
+// (a miss) and miss is not nil, the parsed query is left in *miss (its
+// fqdn pointing into nameBuf) for the fast miss path (miss.go).
+func (f *fastPath) answerBuf(raw []byte, client netip.Addr, tcp bool, out []byte, nameBuf *nameBuf, miss *wireQuery) ([]byte, bool) {
+	q, ok := parseQuery(raw, nameBuf, f.s.maxUDP)
+	if !ok || f.inLocalZone(q.name()) || !f.s.acl.permits(client) {
 		return nil, false
+	}
+	hit, blocked := f.list.Lookup(q.name())
+	if blocked {
+		return f.blocked(&q, hit, client, tcp, out)
+	}
+	if hit.Name != "" || f.s.cache == nil { // an allow entry decided: the chain counts it as "allowed"
+		return nil, false
+	}
+	e, present := f.s.cache.peek(q.key(), f.s.cache.now())
+	if e == nil {
+		if !present && miss != nil {
+			*miss = q
+		}
+		return nil, false
+	}
+	return f.cached(&q, e, client, tcp, out)
+}
+
+// wireQuery is what parseQuery read from a raw query.
+type wireQuery struct {
+	raw      []byte
+	fqdn     string // the question name, lower case, with the trailing dot; see nameBuf
+	qend     int    // end of the question section
+	qtype    uint16
+	flags    uint16
+	edns, do bool
+	limit    int // largest UDP answer
+}
+
+func (q *wireQuery) name() string { return q.fqdn[:len(q.fqdn)-1] }
+
+func (q *wireQuery) key() cacheKey {
+	return cacheKey{name: q.fqdn, qtype: q.qtype, qclass: dns.ClassINET, do: q.do, cd: q.flags&0x0010 != 0}
+}
+
+// parseQuery reads a plain query (see the file comment) from raw, its name
+// lower-cased into nameBuf; false for anything else.
+func parseQuery(raw []byte, nameBuf *nameBuf, maxUDP uint16) (wireQuery, bool) {
+	var q wireQuery
+	if len(raw) < headerLen+5 {
+		return q, false
 	}
 	flags := binary.BigEndian.Uint16(raw[2:])
 	if flags&0xF800 != 0 { // a response, or not opcode QUERY
-		return nil, false
-	}
-	if binary.BigEndian.Uint16(raw[4:]) != 1 || binary.BigEndian.Uint16(raw[6:]) != 0 ||
-		binary.BigEndian.Uint16(raw[8:]) != 0 || binary.BigEndian.Uint16(raw[10:]) > 1 {
-		return nil, false
+		return q, false
 	}
 	arcount := binary.BigEndian.Uint16(raw[10:])
+	if binary.BigEndian.Uint16(raw[4:]) != 1 || binary.BigEndian.Uint16(raw[6:]) != 0 ||
+		binary.BigEndian.Uint16(raw[8:]) != 0 || arcount > 1 {
+		return q, false
+	}
+	n, off, ok := lowerName(raw, nameBuf)
+	qend := off + 4
+	if !ok || n == 0 || qend > len(raw) {
+		return q, false
+	}
+	qtype := binary.BigEndian.Uint16(raw[off:])
+	if binary.BigEndian.Uint16(raw[off+2:]) != dns.ClassINET || qtype == dns.TypeOPT || qtype >= 128 || qtype == 0 {
+		return q, false
+	}
+	q = wireQuery{raw: raw, qend: qend, qtype: qtype, flags: flags, limit: dns.MinMsgSize}
+	if arcount == 1 {
+		p := qend
+		if len(raw) < p+11 || raw[p] != 0 || binary.BigEndian.Uint16(raw[p+1:]) != dns.TypeOPT || raw[p+6] != 0 {
+			return q, false // not a root OPT, or EDNS version != 0 (BADVERS on the general path)
+		}
+		if p+11+int(binary.BigEndian.Uint16(raw[p+9:])) != len(raw) {
+			return q, false
+		}
+		q.edns, q.do = true, binary.BigEndian.Uint16(raw[p+7:])&0x8000 != 0
+		q.limit = min(max(int(binary.BigEndian.Uint16(raw[p+3:])), dns.MinMsgSize), int(maxUDP))
+	} else if qend != len(raw) {
+		return q, false
+	}
+	nameBuf[n] = '.'
+	q.fqdn = unsafe.String(&nameBuf[0], n+1) // the cache key's form; see nameBuf
+	return q, true
+}
 
-	// The question name, lower-cased into a dotted string.
-	n, off := 0, headerLen
+// lowerName copies the question name of raw into nameBuf, lower case and
+// dotted, and returns its length and the offset after it; false for names
+// with other bytes than letters, digits, '-' and '_'.
+func lowerName(raw []byte, nameBuf *nameBuf) (n, off int, ok bool) {
+	off = headerLen
 	for {
 		if off >= len(raw) {
-			return nil, false
+			return 0, 0, false
 		}
 		l := int(raw[off])
 		off++
 		if l == 0 {
-			break
+			return n, off, true
 		}
 		if l > 63 || off+l > len(raw) || n+l+1 > 254 {
-			return nil, false
+			return 0, 0, false
 		}
 		if n > 0 {
 			nameBuf[n] = '.'
@@ -131,56 +208,27 @@ func (f *fastPath) answerBuf(raw []byte, client netip.Addr, tcp bool, out []byte
 				c += 'a' - 'A'
 			case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
 			default:
-				return nil, false
+				return 0, 0, false
 			}
 			nameBuf[n] = c
 			n++
 		}
 		off += l
 	}
-	qend := off + 4
-	if n == 0 || qend > len(raw) {
-		return nil, false
-	}
-	qtype := binary.BigEndian.Uint16(raw[off:])
-	if binary.BigEndian.Uint16(raw[off+2:]) != dns.ClassINET || qtype == dns.TypeOPT || qtype >= 128 || qtype == 0 {
-		return nil, false
-	}
+}
 
-	edns, do, limit := false, false, dns.MinMsgSize
-	if arcount == 1 {
-		p := qend
-		if len(raw) < p+11 || raw[p] != 0 || binary.BigEndian.Uint16(raw[p+1:]) != dns.TypeOPT || raw[p+6] != 0 {
-			return nil, false // not a root OPT, or EDNS version != 0 (BADVERS on the general path)
-		}
-		if p+11+int(binary.BigEndian.Uint16(raw[p+9:])) != len(raw) {
-			return nil, false
-		}
-		edns, do = true, binary.BigEndian.Uint16(raw[p+7:])&0x8000 != 0
-		limit = min(max(int(binary.BigEndian.Uint16(raw[p+3:])), dns.MinMsgSize), int(f.s.maxUDP))
-	} else if qend != len(raw) {
-		return nil, false
-	}
-
-	nameBuf[n] = '.'
-	fqdn := unsafe.String(&nameBuf[0], n+1) // the cache key's form; see nameBuf
-	name := fqdn[:n]
+func (f *fastPath) inLocalZone(name string) bool {
 	for _, o := range f.origins {
 		if name == o || strings.HasSuffix(name, "."+o) {
-			return nil, false
+			return true
 		}
 	}
-	if !f.s.acl.permits(client) {
-		return nil, false
-	}
-	hit, blocked := f.list.Lookup(name)
-	if !blocked {
-		if hit.Name != "" || f.s.cache == nil { // an allow entry decided: the chain counts it as "allowed"
-			return nil, false
-		}
-		q := wireQuery{raw: raw, qend: qend, qtype: qtype, flags: flags, edns: edns, do: do, limit: limit}
-		return f.cached(&q, fqdn, client, tcp, out)
-	}
+	return false
+}
+
+// blocked writes the block answer for q, listed by hit.
+func (f *fastPath) blocked(q *wireQuery, hit lists.Hit, client netip.Addr, tcp bool, out []byte) ([]byte, bool) {
+	name := q.name()
 	listed := strings.TrimSuffix(hit.Name, ".")
 	var soaPtr int
 	switch {
@@ -191,11 +239,45 @@ func (f *fastPath) answerBuf(raw []byte, client netip.Addr, tcp bool, out []byte
 	default:
 		return nil, false // the entry is not a parent of the name: let the chain explain it
 	}
-
 	p := f.s.policy.Load()
-	rcode, aa := dns.RcodeSuccess, true
-	var addr []byte
-	var atype uint16
+	rcode, aa, addr, atype := p.answerFor(q.qtype)
+
+	var an, ns, ar uint16
+	if addr != nil {
+		an = 1
+	} else if rcode != dns.RcodeRefused {
+		ns = 1
+	}
+	if q.edns {
+		ar = 1
+	}
+	b := appendHeader(out[:0], q, rcode, aa, an, ns, ar)
+	if an == 1 {
+		b = append(b, 0xC0, headerLen)
+		b = binary.BigEndian.AppendUint16(b, atype)
+		b = binary.BigEndian.AppendUint16(b, dns.ClassINET)
+		b = binary.BigEndian.AppendUint32(b, p.ttl)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(addr)))
+		b = append(b, addr...)
+	}
+	if ns == 1 {
+		b = binary.BigEndian.AppendUint16(b, 0xC000|uint16(soaPtr))
+		b = binary.BigEndian.AppendUint16(b, dns.TypeSOA)
+		b = binary.BigEndian.AppendUint16(b, dns.ClassINET)
+		b = binary.BigEndian.AppendUint32(b, p.ttl)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(p.soaRdata)))
+		b = append(b, p.soaRdata...)
+	}
+	if q.edns {
+		b = appendOPT(b, f.s.maxUDP, q.do, dns.ExtendedErrorCodeBlocked, hit)
+	}
+	return f.finish(b, q.qtype, OutcomeBlocked, q.limit, client, tcp)
+}
+
+// answerFor says how policy p answers a blocked query of type qtype: the
+// rcode, the AA bit, and the address record (nil: none).
+func (p *preparedPolicy) answerFor(qtype uint16) (rcode int, aa bool, addr []byte, atype uint16) {
+	rcode, aa = dns.RcodeSuccess, true
 	switch p.Mode.Kind {
 	case BlockNXDomain:
 		rcode = dns.RcodeNameError
@@ -216,71 +298,57 @@ func (f *fastPath) answerBuf(raw []byte, client netip.Addr, tcp bool, out []byte
 			addr, atype = a[:], dns.TypeAAAA
 		}
 	}
+	return rcode, aa, addr, atype
+}
 
-	b := out[:0]
-	hflags := uint16(0x8000) | flags&0x0100 | 0x0080 | flags&0x0010 | uint16(rcode) // QR, RD, RA, CD
+// appendHeader appends the answer's header and the client's question: the
+// client's ID, QR, RD and CD echoed, RA, and the given rcode and counts.
+func appendHeader(b []byte, q *wireQuery, rcode int, aa bool, an, ns, ar uint16) []byte {
+	hflags := uint16(0x8000) | q.flags&0x0100 | 0x0080 | q.flags&0x0010 | uint16(rcode) // QR, RD, RA, CD
 	if aa {
 		hflags |= 0x0400
 	}
-	var an, ns, ar uint16
-	if addr != nil {
-		an = 1
-	} else if rcode != dns.RcodeRefused {
-		ns = 1
-	}
-	if edns {
-		ar = 1
-	}
-	b = append(b, raw[0], raw[1])
+	b = append(b, q.raw[0], q.raw[1])
 	b = binary.BigEndian.AppendUint16(b, hflags)
 	b = binary.BigEndian.AppendUint16(b, 1)
 	b = binary.BigEndian.AppendUint16(b, an)
 	b = binary.BigEndian.AppendUint16(b, ns)
 	b = binary.BigEndian.AppendUint16(b, ar)
-	b = append(b, raw[headerLen:qend]...)
-	if an == 1 {
-		b = append(b, 0xC0, headerLen)
-		b = binary.BigEndian.AppendUint16(b, atype)
-		b = binary.BigEndian.AppendUint16(b, dns.ClassINET)
-		b = binary.BigEndian.AppendUint32(b, p.ttl)
-		b = binary.BigEndian.AppendUint16(b, uint16(len(addr)))
-		b = append(b, addr...)
+	return append(b, q.raw[headerLen:q.qend]...)
+}
+
+// appendOPT appends the one OPT record of every fast answer: our UDP size,
+// the client's DO bit, and with edeCode != 0 an EDE option (RFC 8914)
+// whose text is "listed: <entry> (<source>)" for the block that hit names.
+func appendOPT(b []byte, size uint16, do bool, edeCode uint16, hit lists.Hit) []byte {
+	b = append(b, 0) // root owner
+	b = binary.BigEndian.AppendUint16(b, dns.TypeOPT)
+	b = binary.BigEndian.AppendUint16(b, size)
+	var ednsFlags uint16
+	if do {
+		ednsFlags = 0x8000
 	}
-	if ns == 1 {
-		b = binary.BigEndian.AppendUint16(b, 0xC000|uint16(soaPtr))
-		b = binary.BigEndian.AppendUint16(b, dns.TypeSOA)
-		b = binary.BigEndian.AppendUint16(b, dns.ClassINET)
-		b = binary.BigEndian.AppendUint32(b, p.ttl)
-		b = binary.BigEndian.AppendUint16(b, uint16(len(p.soaRdata)))
-		b = append(b, p.soaRdata...)
+	b = append(b, 0, 0) // extended rcode, version
+	b = binary.BigEndian.AppendUint16(b, ednsFlags)
+	if edeCode == 0 {
+		return binary.BigEndian.AppendUint16(b, 0)
 	}
-	if edns {
-		textLen := len("listed: ") + len(hit.Name)
-		if hit.Source != "" {
-			textLen += len(" (") + len(hit.Source) + len(")")
-		}
-		b = append(b, 0) // root owner
-		b = binary.BigEndian.AppendUint16(b, dns.TypeOPT)
-		b = binary.BigEndian.AppendUint16(b, f.s.maxUDP)
-		var ednsFlags uint16
-		if do {
-			ednsFlags = 0x8000
-		}
-		b = append(b, 0, 0) // extended rcode, version
-		b = binary.BigEndian.AppendUint16(b, ednsFlags)
-		b = binary.BigEndian.AppendUint16(b, uint16(4+2+textLen))
-		b = binary.BigEndian.AppendUint16(b, dns.EDNS0EDE)
-		b = binary.BigEndian.AppendUint16(b, uint16(2+textLen))
-		b = binary.BigEndian.AppendUint16(b, dns.ExtendedErrorCodeBlocked)
-		b = append(b, "listed: "...)
-		b = append(b, hit.Name...)
-		if hit.Source != "" {
-			b = append(b, " ("...)
-			b = append(b, hit.Source...)
-			b = append(b, ')')
-		}
+	textLen := len("listed: ") + len(hit.Name)
+	if hit.Source != "" {
+		textLen += len(" (") + len(hit.Source) + len(")")
 	}
-	return f.finish(b, qtype, OutcomeBlocked, limit, client, tcp)
+	b = binary.BigEndian.AppendUint16(b, uint16(4+2+textLen))
+	b = binary.BigEndian.AppendUint16(b, dns.EDNS0EDE)
+	b = binary.BigEndian.AppendUint16(b, uint16(2+textLen))
+	b = binary.BigEndian.AppendUint16(b, edeCode)
+	b = append(b, "listed: "...)
+	b = append(b, hit.Name...)
+	if hit.Source != "" {
+		b = append(b, " ("...)
+		b = append(b, hit.Source...)
+		b = append(b, ')')
+	}
+	return b
 }
 
 // finish applies the size limit and the rate limit to answer b and counts it.
@@ -296,26 +364,22 @@ func (f *fastPath) finish(b []byte, qtype uint16, o Outcome, limit int, client n
 	return b, true
 }
 
-// wireQuery is what answer parsed from a raw query.
-type wireQuery struct {
-	raw      []byte
-	qend     int // end of the question section
-	qtype    uint16
-	flags    uint16
-	edns, do bool
-	limit    int // largest UDP answer
-}
-
-// cached answers q from a fresh cache entry by copying its packed form
+// cached answers q from fresh cache entry e by copying its packed form
 // behind the client's own header and question, counting the TTLs down in
 // place. It declines when the entry has none, or a CNAME/DNAME target in it
 // is now listed (the chain then blocks).
-func (f *fastPath) cached(q *wireQuery, fqdn string, client netip.Addr, tcp bool, out []byte) ([]byte, bool) {
-	c := f.s.cache
-	key := cacheKey{name: fqdn, qtype: q.qtype, qclass: dns.ClassINET, do: q.do, cd: q.flags&0x0010 != 0}
-	now := c.now()
-	e := c.getFresh(key, now)
-	if e == nil || e.wire == nil || e.qend != q.qend {
+func (f *fastPath) cached(q *wireQuery, e *cacheEntry, client netip.Addr, tcp bool, out []byte) ([]byte, bool) {
+	b, ok := f.fromEntry(q, e, f.s.cache.now(), out)
+	if !ok {
+		return nil, false
+	}
+	return f.finish(b, q.qtype, OutcomeCached, q.limit, client, tcp)
+}
+
+// fromEntry writes the answer to q from entry e; false when e has no
+// packed form or a target in it is listed.
+func (f *fastPath) fromEntry(q *wireQuery, e *cacheEntry, now time.Time, out []byte) ([]byte, bool) {
+	if e.wire == nil || e.qend != q.qend {
 		return nil, false
 	}
 	for _, t := range e.targets {
@@ -325,16 +389,15 @@ func (f *fastPath) cached(q *wireQuery, fqdn string, client netip.Addr, tcp bool
 	}
 	age := uint32(max(now.Sub(e.stored), 0) / time.Second)
 	w := e.wire
-	hflags := uint16(0x8000) | q.flags&0x0100 | 0x0080 | q.flags&0x0010 | binary.BigEndian.Uint16(w[2:])&0x006F // QR RD RA CD; Z AD rcode kept
 	arcount := binary.BigEndian.Uint16(w[10:])
 	if q.edns {
 		arcount++
 	}
-	b := append(out[:0], q.raw[0], q.raw[1])
-	b = binary.BigEndian.AppendUint16(b, hflags)
-	b = append(b, w[4:10]...) // QD, AN, NS counts
-	b = binary.BigEndian.AppendUint16(b, arcount)
-	b = append(b, q.raw[headerLen:q.qend]...)
+	b := appendHeader(out[:0], q, 0, false, 0, 0, 0)
+	flags := binary.BigEndian.Uint16(b[2:]) | binary.BigEndian.Uint16(w[2:])&0x006F // Z, AD and rcode kept
+	binary.BigEndian.PutUint16(b[2:], flags)
+	copy(b[6:10], w[6:10]) // AN, NS counts
+	binary.BigEndian.PutUint16(b[10:], arcount)
 	b = append(b, w[q.qend:]...)
 	for _, off := range e.ttlOffs {
 		ttl := binary.BigEndian.Uint32(w[off:])
@@ -346,18 +409,9 @@ func (f *fastPath) cached(q *wireQuery, fqdn string, client netip.Addr, tcp bool
 		binary.BigEndian.PutUint32(b[off:], ttl)
 	}
 	if q.edns {
-		b = append(b, 0) // root owner
-		b = binary.BigEndian.AppendUint16(b, dns.TypeOPT)
-		b = binary.BigEndian.AppendUint16(b, f.s.maxUDP)
-		var ednsFlags uint16
-		if q.do {
-			ednsFlags = 0x8000
-		}
-		b = append(b, 0, 0) // extended rcode, version
-		b = binary.BigEndian.AppendUint16(b, ednsFlags)
-		b = binary.BigEndian.AppendUint16(b, 0)
+		b = appendOPT(b, f.s.maxUDP, q.do, 0, lists.Hit{})
 	}
-	return f.finish(b, q.qtype, OutcomeCached, q.limit, client, tcp)
+	return b, true
 }
 
 // packWire packs a stored answer for the fast path: question (name, type,

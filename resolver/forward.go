@@ -20,7 +20,8 @@ type Forward struct {
 	totalTimeout time.Duration // all attempts together
 	log          *slog.Logger
 	metrics      *metrics
-	sweeper      *sweeper // time-outs of every upstream's pending queries
+	sweeper      *sweeper  // time-outs of every upstream's pending queries
+	misses       missTable // the fast miss path's queries in flight (miss.go)
 }
 
 type upstreamState struct {

@@ -198,7 +198,8 @@ func withDefaults(c Config) Config {
 //	CNAME targets of the answer) → cache (+ serve-stale) → upstreams
 func (s *Server) buildChain(ups []Upstream, bl Blocklist, zones []LocalZone) Handler {
 	cfg := s.cfg
-	s.forward = &Forward{tryTimeout: cfg.UpstreamTimeout, totalTimeout: cfg.ResolveTimeout, log: s.log, sweeper: newSweeper()}
+	s.forward = &Forward{tryTimeout: cfg.UpstreamTimeout, totalTimeout: cfg.ResolveTimeout, log: s.log, sweeper: newSweeper(),
+		misses: missTable{m: make(map[cacheKey]*missQuery)}}
 	for _, u := range ups {
 		s.forward.ups = append(s.forward.ups, &upstreamState{conn: newUpstreamConn(u, cfg.UpstreamTLS, s.forward.sweeper)})
 	}

@@ -30,7 +30,8 @@ type udpLoop struct {
 	c        *net.UDPConn
 	inflight *sync.WaitGroup
 	stopping *atomic.Bool
-	names    nameBuf // the fast path's name buffer, this loop's own
+	names    nameBuf   // the fast path's name buffer, this loop's own
+	miss     wireQuery // a query the fast path left for the miss path (miss.go)
 }
 
 // readFailed handles a read error: it reports whether the loop must end
@@ -72,6 +73,17 @@ func (l *udpLoop) slow(pkt []byte, from netip.AddrPort, flush func()) {
 	}()
 }
 
+// tryMiss sends the query the fast path just left in l.miss, if any,
+// upstream on the fast miss path; false: the general path must answer.
+func (l *udpLoop) tryMiss(from netip.AddrPort) bool {
+	if l.miss.raw == nil {
+		return false
+	}
+	ok := l.startMiss(&l.miss, from)
+	l.miss = wireQuery{}
+	return ok
+}
+
 // servePlain is the portable read loop: one datagram per system call.
 func (l *udpLoop) servePlain() {
 	s := l.s
@@ -87,12 +99,15 @@ func (l *udpLoop) servePlain() {
 		}
 		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 		if s.fast != nil {
-			if ans, ok := s.fast.answerBuf(buf[:n], from.Addr(), false, out, &l.names); ok {
+			if ans, ok := s.fast.answerBuf(buf[:n], from.Addr(), false, out, &l.names, &l.miss); ok {
 				if ans != nil {
 					l.c.WriteToUDPAddrPort(ans, from)
 				}
 				continue
 			}
+		}
+		if l.tryMiss(from) {
+			continue
 		}
 		l.slow(buf[:n], from, nil)
 	}

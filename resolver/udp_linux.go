@@ -229,12 +229,15 @@ func (l *udpLoop) serve() {
 		for i := range n {
 			pkt, from := m.datagram(i)
 			if s.fast != nil {
-				if ans, ok := s.fast.answerBuf(pkt, from.Addr(), false, m.outBuf(), &l.names); ok {
+				if ans, ok := s.fast.answerBuf(pkt, from.Addr(), false, m.outBuf(), &l.names, &l.miss); ok {
 					if ans != nil {
 						m.queue(ans, i)
 					}
 					continue
 				}
+			}
+			if l.tryMiss(from) {
+				continue
 			}
 			l.slow(pkt, from, flush)
 		}

@@ -194,10 +194,10 @@ func TestFastPathDoesNotAllocate(t *testing.T) {
 		q.SetQuestion(tc.qname, dns.TypeA)
 		q.SetEdns0(1232, false)
 		raw, _ := q.Pack()
-		if _, ok := s.fast.answerBuf(raw, client, false, out, &nb); !ok {
+		if _, ok := s.fast.answerBuf(raw, client, false, out, &nb, nil); !ok {
 			t.Fatalf("%s: the fast path declined", tc.name)
 		}
-		if n := testing.AllocsPerRun(200, func() { s.fast.answerBuf(raw, client, false, out, &nb) }); n != 0 {
+		if n := testing.AllocsPerRun(200, func() { s.fast.answerBuf(raw, client, false, out, &nb, nil) }); n != 0 {
 			t.Errorf("%s: %.1f allocations per answer, want 0", tc.name, n)
 		}
 	}

@@ -245,6 +245,7 @@ type waiter struct {
 	id       uint16
 	deadline time.Time
 	ch       chan result // capacity 1: exactly one result is sent, by whoever removes the waiter
+	miss     *missQuery  // non-nil: nobody waits on ch; whoever removes the waiter calls miss.done (miss.go)
 }
 
 type result struct {
@@ -263,14 +264,18 @@ type pendingTable struct {
 }
 
 // add registers a waiter for q under a random ID that is not in use.
-func (t *pendingTable) add(q *query, deadline time.Time) (*waiter, error) {
+// With miss set, the answer goes to miss.done instead of the waiter's channel.
+// It returns the ID too: once registered, an asynchronous waiter may be
+// answered (and recycled) by another goroutine at any time.
+func (t *pendingTable) add(q *query, deadline time.Time, miss *missQuery) (*waiter, uint16, error) {
 	w := waiters.Get().(*waiter)
-	w.q, w.deadline = q, deadline
+	w.q, w.deadline, w.miss = q, deadline, miss
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed != nil {
+		w.q, w.miss = nil, nil
 		waiters.Put(w)
-		return nil, t.closed
+		return nil, 0, t.closed
 	}
 	for {
 		w.id = uint16(rand.Uint32()) // runtime ChaCha8, seeded from the OS: unpredictable
@@ -279,7 +284,7 @@ func (t *pendingTable) add(q *query, deadline time.Time) (*waiter, error) {
 		}
 	}
 	t.m[w.id] = w
-	return w, nil
+	return w, w.id, nil
 }
 
 // lookup returns the waiter for id, still registered.
@@ -289,43 +294,71 @@ func (t *pendingTable) lookup(id uint16) *waiter {
 	return t.m[id]
 }
 
-// finish removes w and sends it r, if w is still registered.
-func (t *pendingTable) finish(w *waiter, r result) bool {
+// finish removes w and gives it r, if w is still registered: on its
+// channel, or by calling w.miss.done (after the lock is released; then w
+// goes back to the pool, and raw must stay valid until finish returns).
+func (t *pendingTable) finish(w *waiter, r result, raw []byte) bool {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.m[w.id] != w {
+		t.mu.Unlock()
 		return false
 	}
 	delete(t.m, w.id)
-	w.ch <- r
+	if w.miss == nil {
+		w.ch <- r
+		t.mu.Unlock()
+		return true
+	}
+	t.mu.Unlock()
+	missDone(w, raw, r.err)
 	return true
+}
+
+// missDone hands an answer (raw) or an error to an asynchronous waiter and
+// recycles the waiter.
+func missDone(w *waiter, raw []byte, err error) {
+	m := w.miss
+	w.q, w.miss = nil, nil
+	waiters.Put(w)
+	m.done(raw, err)
 }
 
 // failAll closes the table with err and fails every waiter with it.
 func (t *pendingTable) failAll(err error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.closed == nil {
-		t.closed = err
-	}
-	for id, w := range t.m {
-		delete(t.m, id)
-		w.ch <- result{err: err}
-	}
+	t.removeIf(func(*waiter) bool { return true }, err, true)
 }
 
 // expire fails the waiters whose deadline is before now; it returns how
 // many are left.
 func (t *pendingTable) expire(now time.Time) int {
+	return t.removeIf(func(w *waiter) bool { return now.After(w.deadline) }, errUpstreamTimeout, false)
+}
+
+// removeIf fails the waiters that match with err (closing the table when
+// told to) and returns how many are left.
+func (t *pendingTable) removeIf(match func(*waiter) bool, err error, close bool) int {
+	var async []*waiter
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	if close && t.closed == nil {
+		t.closed = err
+	}
 	for id, w := range t.m {
-		if now.After(w.deadline) {
-			delete(t.m, id)
-			w.ch <- result{err: errUpstreamTimeout}
+		if !match(w) {
+			continue
+		}
+		delete(t.m, id)
+		if w.miss != nil {
+			async = append(async, w)
+		} else {
+			w.ch <- result{err: err}
 		}
 	}
-	return len(t.m)
+	left := len(t.m)
+	t.mu.Unlock()
+	for _, w := range async {
+		missDone(w, nil, err)
+	}
+	return left
 }
 
 func (t *pendingTable) isClosed() bool {
@@ -346,7 +379,7 @@ func (t *pendingTable) wait(ctx context.Context, w *waiter) (*dns.Msg, error) {
 	select {
 	case r = <-w.ch:
 	case <-ctx.Done():
-		t.finish(w, result{err: ctx.Err()}) // unless a result was sent meanwhile
+		t.finish(w, result{err: ctx.Err()}, nil) // unless a result was sent meanwhile
 		r = <-w.ch
 	}
 	w.q = nil
@@ -420,4 +453,19 @@ func (s *sweeper) close() {
 	if started {
 		<-s.done
 	}
+}
+
+// take removes w, registered under id, without giving it anything; false
+// when it was gone.
+func (t *pendingTable) take(w *waiter, id uint16) bool {
+	t.mu.Lock()
+	if t.m[id] != w {
+		t.mu.Unlock()
+		return false
+	}
+	delete(t.m, id)
+	t.mu.Unlock()
+	w.q, w.miss = nil, nil
+	waiters.Put(w)
+	return true
 }

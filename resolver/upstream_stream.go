@@ -70,12 +70,12 @@ func (p *streamPool) exchange(ctx context.Context, q *query, deadline time.Time)
 }
 
 func (sc *streamConn) exchange(ctx context.Context, q *query, deadline time.Time) (*dns.Msg, error) {
-	w, err := sc.pending.add(q, deadline)
+	w, id, err := sc.pending.add(q, deadline, nil)
 	if err != nil {
 		return nil, err
 	}
 	buf := queryBufs.Get().(*[]byte)
-	b, err := q.appendWire(append((*buf)[:0], 0, 0), w.id)
+	b, err := q.appendWire(append((*buf)[:0], 0, 0), id)
 	if err == nil {
 		binary.BigEndian.PutUint16(b, uint16(len(b)-2))
 		sc.lastUsed.Store(time.Now().UnixNano())
@@ -88,7 +88,7 @@ func (sc *streamConn) exchange(ctx context.Context, q *query, deadline time.Time
 	queryBufs.Put(buf)
 	if err != nil {
 		sc.c.Close() // a partly written frame leaves the stream unusable; the reader ends
-		sc.pending.finish(w, result{err: errConnClosed})
+		sc.pending.finish(w, result{err: errConnClosed}, nil)
 	}
 	return sc.pending.wait(ctx, w)
 }
@@ -193,7 +193,7 @@ func (sc *streamConn) read() {
 			continue
 		}
 		if m := acceptReply(b); m != nil {
-			sc.pending.finish(w, result{msg: m})
+			sc.pending.finish(w, result{msg: m}, nil)
 		}
 	}
 }

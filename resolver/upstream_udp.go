@@ -94,21 +94,45 @@ func (p *udpPool) exchange(ctx context.Context, q *query, deadline time.Time) (*
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.pending.add(q, deadline)
+	w, id, err := s.pending.add(q, deadline, nil)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.write(q, id); err != nil {
+		s.pending.finish(w, result{err: err}, nil)
+	}
+	return s.pending.wait(ctx, w)
+}
+
+// send sends m's query on one of the pool's sockets; its answer, or a
+// failure, goes to m.done from the socket's reader or the sweeper. An error
+// means m.done will not be called.
+func (p *udpPool) send(m *missQuery, deadline time.Time) error {
+	s, err := p.socket(time.Now())
+	if err != nil {
+		return err
+	}
+	q := &m.up // m may be answered and recycled once add returns: only q and id are used
+	w, id, err := s.pending.add(q, deadline, m)
+	if err != nil {
+		return err
+	}
+	if err := s.write(q, id); err != nil && s.pending.take(w, id) {
+		return err
+	}
+	return nil
+}
+
+// write sends q with id.
+func (s *udpSock) write(q *query, id uint16) error {
 	buf := queryBufs.Get().(*[]byte)
-	b, err := q.appendWire((*buf)[:0], w.id)
+	b, err := q.appendWire((*buf)[:0], id)
 	if err == nil {
 		_, err = s.conn.Write(b)
 	}
 	*buf = b[:0]
 	queryBufs.Put(buf)
-	if err != nil {
-		s.pending.finish(w, result{err: err})
-	}
-	return s.pending.wait(ctx, w)
+	return err
 }
 
 var queryBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -139,8 +163,14 @@ func (s *udpSock) read() {
 		if w == nil || !replyMatches(buf[:n], w.q) {
 			continue
 		}
+		if w.miss != nil {
+			if wireReplyOK(buf[:n]) {
+				s.pending.finish(w, result{}, buf[:n])
+			}
+			continue
+		}
 		if m := acceptReply(buf[:n]); m != nil {
-			s.pending.finish(w, result{msg: m})
+			s.pending.finish(w, result{msg: m}, nil)
 		}
 	}
 }
