@@ -20,14 +20,18 @@ type rawUpstream struct {
 	before  func(query []byte) [][]byte
 }
 
-func startRawUpstream(t testing.TB) *rawUpstream {
+func startRawUpstream(t testing.TB) *rawUpstream { return startRawUpstreamWith(t, nil) }
+
+// startRawUpstreamWith starts a rawUpstream that sends before's datagrams
+// ahead of each answer.
+func startRawUpstreamWith(t testing.TB, before func(query []byte) [][]byte) *rawUpstream {
 	t.Helper()
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.SetReadBuffer(4 << 20)
-	u := &rawUpstream{conn: c, addr: c.LocalAddr().String()}
+	u := &rawUpstream{conn: c, addr: c.LocalAddr().String(), before: before}
 	done := make(chan struct{})
 	go func() { defer close(done); u.serve() }()
 	t.Cleanup(func() { c.Close(); <-done })

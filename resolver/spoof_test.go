@@ -14,8 +14,7 @@ import (
 // the real answer; none of them ends the wait, and the client gets the real
 // answer.
 func TestBadRepliesBeforeTheAnswerAreIgnored(t *testing.T) {
-	up := startRawUpstream(t)
-	up.before = func(q []byte) [][]byte {
+	up := startRawUpstreamWith(t, func(q []byte) [][]byte {
 		formerr := rawAnswer(q, nil)
 		binary.BigEndian.PutUint16(formerr[2:], 0x8000|0x0080|dns.RcodeFormatError)
 		binary.BigEndian.PutUint16(formerr[6:], 0) // no answer: cut it
@@ -26,7 +25,7 @@ func TestBadRepliesBeforeTheAnswerAreIgnored(t *testing.T) {
 		other := rawAnswer(q, nil)
 		other[13] = 'z' // another name of the same length
 		return [][]byte{{1, 2, 3, 4, 5}, formerr, wrongID, other}
-	}
+	})
 	ts := startServer(t, Config{Upstreams: []string{"udp://" + up.addr}, UpstreamTimeout: 2 * time.Second, ResolveTimeout: 3 * time.Second}, testList())
 	for _, network := range []string{"udp", "tcp"} {
 		for i, name := range []string{"first.example", "second.example"} {
