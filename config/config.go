@@ -51,6 +51,7 @@ type Server struct {
 	RPZ         RPZ    `yaml:",inline"`
 	Follow      Follow `yaml:",inline"`
 	Access      Access `yaml:",inline"` // allow_net, deny_net (ops.go)
+	TCP         TCP    `yaml:",inline"`
 }
 
 // Follow configures the follower (the `follow*` keys of the server
@@ -62,6 +63,15 @@ type Follow struct {
 	TSIGName      string `yaml:"follow_tsig_name" flag:"follow-tsig-name" meta:"NAME" check:"zone,optional" help:"TSIG key NAME that signs the transfers from the primary; needs follow_tsig_secret"`
 	TSIGSecret    string `yaml:"follow_tsig_secret" flag:"follow-tsig-secret" meta:"SECRET" check:"base64,optional" help:"TSIG key SECRET (base64); prefer the environment or the file: flags show in ps"`
 	TSIGAlgorithm string `yaml:"follow_tsig_algorithm" flag:"follow-tsig-algorithm" meta:"ALG" check:"tsigalg,optional" help:"TSIG algorithm ALG: hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha224 or hmac-sha1; \"\" = hmac-sha256"`
+}
+
+// TCP bounds what client TCP connections may hold (the `tcp_*` keys of the
+// server section); see resolver/tcp.go.
+type TCP struct {
+	MaxConns          int      `yaml:"tcp_max_conns" flag:"tcp-max-conns" meta:"N" help:"N client TCP connections open at once; when full, a new one replaces the least active connection of the client holding the most"`
+	MaxConnsPerClient int      `yaml:"tcp_max_conns_per_client" flag:"tcp-max-conns-per-client" meta:"N" help:"N client TCP connections per client (IPv4 address, IPv6 /56); a new one replaces the client's oldest idle one, else is refused; 0 = tcp_max_conns/10"`
+	Memory            Size     `yaml:"tcp_memory" flag:"tcp-memory" meta:"BYTES" help:"BYTES of answers queued for all client TCP connections (slow readers); beyond it the connection queuing most is closed"`
+	WriteTimeout      Duration `yaml:"tcp_write_timeout" flag:"tcp-write-timeout" meta:"DURATION" help:"a TCP answer not written within DURATION closes the connection (the client does not read)"`
 }
 
 // RPZ configures the Response Policy Zone served by zone transfer (the
@@ -142,6 +152,7 @@ func Default() *Config {
 			RPZ:         RPZ{Zone: "rpz.scamblock."},
 			Follow:      Follow{TSIGAlgorithm: "hmac-sha256"},
 			Access:      defaultAccess(),
+			TCP:         TCP{MaxConns: 1000, Memory: 32 << 20, WriteTimeout: Duration(3 * time.Second)},
 		},
 		DefaultFeeds: true,
 	}

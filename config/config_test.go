@@ -22,6 +22,8 @@ server:
   data_dir: /var/lib/scamblock
   http_listen: 127.0.0.1:9000
   cache_size: 50_000
+  tcp_max_conns: 500
+  tcp_write_timeout: 2s
   log_level: DEBUG
   hashbl_zone: hashbl.example.net
 default_feeds: false
@@ -68,6 +70,7 @@ func TestLoadFullConfig(t *testing.T) {
 		RPZ:         RPZ{Zone: "rpz.scamblock."},
 		Follow:      Follow{TSIGAlgorithm: "hmac-sha256"},
 		Access:      defaultAccess(),
+		TCP:         TCP{MaxConns: 500, Memory: 32 << 20, WriteTimeout: Duration(2 * time.Second)},
 	}
 	if !reflect.DeepEqual(c.Server, wantServer) {
 		t.Errorf("server\n got %+v\nwant %+v", c.Server, wantServer)
@@ -76,12 +79,12 @@ func TestLoadFullConfig(t *testing.T) {
 		{
 			Name: "local", URL: "/etc/scamblock/mine.txt", Format: "domains",
 			Interval: Duration(24 * time.Hour), MaxSize: 10 << 20, ShrinkGuard: 0.25, Enabled: true, Trusted: true,
-			Category: "scam", Source: path + ":17",
+			Category: "scam", Source: path + ":19",
 			Keys: []string{"name", "url", "format", "interval", "max_size", "shrink_guard", "category", "trusted", "enabled"},
 		},
 		{
 			URL: "https://lists.example.net/wallets.csv", Format: "csv", Licence: "MIT",
-			Column: "address", Chain: "eth", URLBlocksHost: true, Source: path + ":25",
+			Column: "address", Chain: "eth", URLBlocksHost: true, Source: path + ":27",
 			Keys: []string{"url", "format", "column", "chain", "enabled", "url_blocks_host", "licence"},
 		},
 	}

@@ -18,6 +18,9 @@ type metrics struct {
 	upstream map[Upstream][2]prometheus.Observer // [ok, error]
 
 	aclRefused prometheus.Counter // clients outside the ACL (or inside a denied network)
+	tcpClosedBy *prometheus.CounterVec // client TCP connections closed by a limit, by reason
+	tcpConns    func() int             // open client TCP connections (set by New)
+	tcpQueued   func() int64           // answer bytes queued for them (set by New)
 }
 
 var metricQtypes = [...]uint16{
@@ -56,6 +59,18 @@ func newMetrics(reg prometheus.Registerer, ups []Upstream, cacheLen func() int) 
 	})
 
 	m := &metrics{upstream: make(map[Upstream][2]prometheus.Observer, len(ups)), aclRefused: aclRefused}
+	m.tcpClosedBy = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "scamblock", Subsystem: "dns", Name: "tcp_closed_total",
+		Help: "Client TCP connections closed or refused by a limit, by reason (client_limit, connection_limit, memory_budget, write_timeout, write_failed).",
+	}, []string{"reason"})
+	tcpConns := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "scamblock", Subsystem: "dns", Name: "tcp_connections",
+		Help: "Client TCP connections open.",
+	}, func() float64 { return float64(m.tcpConns()) })
+	tcpQueued := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "scamblock", Subsystem: "dns", Name: "tcp_queued_bytes",
+		Help: "Answer bytes queued for client TCP connections.",
+	}, func() float64 { return float64(m.tcpQueued()) })
 	for i := range m.queries {
 		qt := "other"
 		if i < len(metricQtypes) {
@@ -70,7 +85,7 @@ func newMetrics(reg prometheus.Registerer, ups []Upstream, cacheLen func() int) 
 			latency.WithLabelValues(u.String(), "ok"), latency.WithLabelValues(u.String(), "error")}
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{queries, latency, cacheSize, aclRefused} {
+		for _, c := range []prometheus.Collector{queries, latency, cacheSize, aclRefused, m.tcpClosedBy, tcpConns, tcpQueued} {
 			if err := reg.Register(c); err != nil {
 				var are prometheus.AlreadyRegisteredError
 				if errors.As(err, &are) {
@@ -98,3 +113,5 @@ func (m *metrics) upstreamDone(u Upstream, rtt time.Duration, err error) {
 	}
 	obs[i].Observe(rtt.Seconds())
 }
+
+func (m *metrics) tcpClosed(reason string) { m.tcpClosedBy.WithLabelValues(reason).Inc() }

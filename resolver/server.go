@@ -46,8 +46,17 @@ type Config struct {
 	UDPReadBuffer int           // receive buffer per UDP socket in bytes, capped by net.core.rmem_max [4 MiB]; negative: the OS default
 	TCPIdle       time.Duration // idle time before a client TCP connection is closed [10s]
 	MaxInFlight   int           // queries handled at once; beyond it UDP reads wait [4096]
-	MaxTCPConns   int           // client TCP connections open at once; more are closed [1000]
+	MaxTCPConns   int           // client TCP connections open at once; a new one replaces the least active of the heaviest client [1000]
 	DrainTimeout  time.Duration // on shutdown, wait this long for in-flight queries [3s]
+
+	// Client TCP bounds (see tcp.go).
+	MaxTCPConnsPerClient int           // connections per client prefix; a new one replaces its oldest idle one, else is refused [max(MaxTCPConns/10, 1)]
+	TCPClientPrefix4     int           // IPv4 prefix length that makes one client [32]
+	TCPClientPrefix6     int           // IPv6 prefix length that makes one client [56]
+	TCPPipeline          int           // queries in flight (read, answer not yet written) per connection [16]
+	TCPConnBuffer        int           // queued answer bytes beyond which a connection is not read [64 KiB]
+	TCPMemory            int64         // queued answer bytes of all connections; beyond it the one queuing most is closed [32 MiB]
+	TCPWriteTimeout      time.Duration // a write not done in this time closes the connection [3s]
 
 	RateLimit float64 // UDP queries per second per client; 0 = unlimited
 	RateBurst int     // [max(RateLimit, 20)]
@@ -76,6 +85,7 @@ type Server struct {
 	packBufs *bufPool
 	sem      chan struct{}
 	fast     *fastPath // nil: every query takes the chain
+	tcp      *tcpConns
 
 	ready   chan struct{}
 	mu      sync.Mutex
@@ -124,6 +134,8 @@ func New(cfg Config, bl Blocklist, zones ...LocalZone) (*Server, error) {
 	}
 	s.forward.metrics = s.metrics
 	s.acl.metrics = s.metrics
+	s.tcp = newTCPConns(cfg, s.metrics.tcpClosed)
+	s.metrics.tcpConns, s.metrics.tcpQueued = s.tcp.count, s.tcp.queued.Load
 	return s, nil
 }
 
@@ -179,6 +191,27 @@ func withDefaults(c Config) Config {
 	}
 	if c.MaxTCPConns <= 0 {
 		c.MaxTCPConns = 1000
+	}
+	if c.MaxTCPConnsPerClient <= 0 {
+		c.MaxTCPConnsPerClient = max(c.MaxTCPConns/10, 1)
+	}
+	if c.TCPClientPrefix4 <= 0 || c.TCPClientPrefix4 > 32 {
+		c.TCPClientPrefix4 = 32
+	}
+	if c.TCPClientPrefix6 <= 0 || c.TCPClientPrefix6 > 128 {
+		c.TCPClientPrefix6 = 56
+	}
+	if c.TCPPipeline <= 0 {
+		c.TCPPipeline = 16
+	}
+	if c.TCPConnBuffer <= 0 {
+		c.TCPConnBuffer = 64 << 10
+	}
+	if c.TCPMemory <= 0 {
+		c.TCPMemory = 32 << 20
+	}
+	if c.TCPWriteTimeout <= 0 {
+		c.TCPWriteTimeout = 3 * time.Second
 	}
 	if c.DrainTimeout == 0 {
 		c.DrainTimeout = 3 * time.Second
@@ -290,13 +323,12 @@ func (s *Server) Run(ctx context.Context) error {
 	var inflight sync.WaitGroup
 	var loops sync.WaitGroup
 	var stopping atomic.Bool
-	conns := &connSet{m: map[net.Conn]struct{}{}, max: s.cfg.MaxTCPConns}
 	for _, c := range udps {
 		l := &udpLoop{s: s, ctx: qctx, c: c, inflight: &inflight, stopping: &stopping}
 		loops.Go(l.serve)
 	}
 	for _, l := range tcps {
-		loops.Go(func() { s.acceptTCP(qctx, l, &inflight, &stopping, conns) })
+		loops.Go(func() { s.acceptTCP(qctx, l, &inflight, &stopping) })
 	}
 
 	<-ctx.Done()
@@ -308,7 +340,7 @@ func (s *Server) Run(ctx context.Context) error {
 	for _, l := range tcps {
 		l.Close()
 	}
-	conns.stopReading()
+	s.tcp.stopReading()
 	loops.Wait()
 
 	done := make(chan struct{})
@@ -322,7 +354,7 @@ func (s *Server) Run(ctx context.Context) error {
 	for _, c := range udps {
 		c.Close()
 	}
-	conns.closeAll()
+	s.tcp.closeAll()
 	s.forward.close()
 	s.log.Info("dns server stopped")
 	return nil

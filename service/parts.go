@@ -1,6 +1,8 @@
 package service
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -111,6 +113,11 @@ func (s *system) newResolver(srv config.Server, reg *prometheus.Registry) error 
 		CacheSize: srv.CacheSize,
 		Logger:    s.log.With("part", "resolver"),
 		Metrics:   reg,
+
+		MaxTCPConns:          srv.TCP.MaxConns,
+		MaxTCPConnsPerClient: srv.TCP.MaxConnsPerClient,
+		TCPMemory:            int64(srv.TCP.Memory),
+		TCPWriteTimeout:      time.Duration(srv.TCP.WriteTimeout),
 	}
 	if s.follower != nil {
 		rc.Notify = s.follower // the primary's NOTIFYs arrive on the DNS port

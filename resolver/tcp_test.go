@@ -1,0 +1,229 @@
+package resolver
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// bigZone answers TXT queries for big.slow. with about 4.6 KB, the answer
+// size of the slow-reader attack in issue 12, and for huge.slow. with about
+// 32 KB (the socket buffers fill after fewer answers: a shorter test).
+type bigZone struct{}
+
+func (bigZone) Answer(req *dns.Msg) (*dns.Msg, bool) {
+	q := req.Question[0]
+	strs := map[string]int{"big.slow.": 18, "huge.slow.": 128}[strings.ToLower(q.Name)]
+	if strs == 0 {
+		return nil, false
+	}
+	m := new(dns.Msg)
+	m.SetReply(req)
+	var txt []string
+	for i := range strs {
+		txt = append(txt, strings.Repeat(string(rune('a'+i%26)), 250))
+	}
+	m.Answer = []dns.RR{&dns.TXT{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 60}, Txt: txt}}
+	return m, true
+}
+
+// pipelined returns n length-prefixed TXT queries for name.
+func pipelined(t testing.TB, name string, n int) []byte {
+	t.Helper()
+	var out []byte
+	for i := range n {
+		q := new(dns.Msg)
+		q.SetQuestion(name, dns.TypeTXT)
+		q.Id = uint16(i)
+		b, err := q.Pack()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = binary.BigEndian.AppendUint16(out, uint16(len(b)))
+		out = append(out, b...)
+	}
+	return out
+}
+
+// dialFrom opens a TCP connection to addr from the loopback address from
+// (127.0.0.0/8 is all loopback on Linux: each address is another client).
+func dialFrom(t testing.TB, from, addr string) (*net.TCPConn, error) {
+	d := net.Dialer{Timeout: 20 * time.Second}
+	if from != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
+	}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { c.Close() })
+	return c.(*net.TCPConn), nil
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse
+}
+
+// TestTCPSlowReadersDoNotPinMemory is issue 12's slow-reader attack scaled
+// down: connections pipeline queries for a large answer and never read.
+// The server must not keep a goroutine per query in flight, and must close
+// each connection once a write times out, so goroutines come back to the
+// baseline while the attacker still holds its sockets open.
+func TestTCPSlowReadersDoNotPinMemory(t *testing.T) {
+	const conns, perConn = 100, 300
+	ts := startServer(t, Config{TCPIdle: time.Minute}, testList(), bigZone{})
+	ts.query(t, "tcp", "big.slow.", dns.TypeTXT, false) // warm up
+	baseG, baseHeap := runtime.NumGoroutine(), heapInUse()
+
+	burst := pipelined(t, "huge.slow.", perConn)
+	var wg sync.WaitGroup
+	for range conns {
+		c, err := dialFrom(t, "", ts.tcp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			c.SetWriteDeadline(time.Now().Add(20 * time.Second))
+			c.Write(burst) // never reads
+		})
+	}
+	peakG, peakHeap, peakQueued := 0, uint64(0), int64(0)
+	start := time.Now()
+	deadline := start.Add(30 * time.Second)
+	settled := false
+	for time.Now().Before(deadline) {
+		time.Sleep(250 * time.Millisecond)
+		g := runtime.NumGoroutine()
+		peakG = max(peakG, g-baseG)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		peakHeap = max(peakHeap, ms.HeapInuse)
+		peakQueued = max(peakQueued, ts.Server.tcp.queued.Load())
+		if g <= baseG+conns/10 && time.Since(start) > 3*time.Second {
+			settled = true
+			break
+		}
+	}
+	t.Logf("%d connections x %d pipelined queries, never read: peak +%d goroutines, heap in use %d -> peak %d KiB (garbage included), peak %d KiB queued, now +%d goroutines after %v",
+		conns, perConn, peakG, baseHeap>>10, peakHeap>>10, peakQueued>>10, runtime.NumGoroutine()-baseG, time.Since(start).Round(time.Second))
+	if peakG > (16+2)*conns+50 { // TCPPipeline (16) resolving + reader + writer
+		t.Errorf("peak %d goroutines over the baseline for %d connections: want at most 18 per connection", peakG, conns)
+	}
+	if peakQueued > 32<<20+16*(32<<10) { // TCPMemory + one connection's pipeline
+		t.Errorf("%d KiB of answers queued at peak: want at most the TCP memory budget (32 MiB)", peakQueued>>10)
+	}
+	if grew := peakHeap - baseHeap; grew > 2*32<<20+32<<20 { // the budget, garbage not yet collected (GOGC 100), slack
+		t.Errorf("heap in use grew by %d MiB: want at most 96", grew>>20)
+	}
+	if !settled {
+		t.Errorf("30 s later %d goroutines over the baseline: the server still holds the slow readers' connections (want them closed after the write timeout)",
+			runtime.NumGoroutine()-baseG)
+	}
+	// The server still answers a well-behaved client.
+	if r := ts.query(t, "tcp", "big.slow.", dns.TypeTXT, false); len(r.Answer) != 1 {
+		t.Errorf("after the attack: %d answers, want 1", len(r.Answer))
+	}
+	wg.Wait()
+}
+
+// TestTCPWellBehavedClientServedDuringLockout: clients hold every connection
+// the server allows, idle but alive; a new client is still served, at once.
+func TestTCPWellBehavedClientServedDuringLockout(t *testing.T) {
+	const maxConns = 40
+	for _, attackers := range []int{1, 8} {
+		t.Run(fmt.Sprintf("%d attacker addresses", attackers), func(t *testing.T) {
+			ts := startServer(t, Config{MaxTCPConns: maxConns, TCPIdle: time.Minute}, testList())
+			held := 0
+			for i := range 3 * maxConns { // more than the cap: try to hold all of it
+				c, err := dialFrom(t, fmt.Sprintf("127.0.0.%d", 2+i%attackers), ts.tcp)
+				if err != nil {
+					continue
+				}
+				if tcpQuery(c, "a.test.") == nil {
+					held++
+				}
+			}
+			t.Logf("attacker answered on %d connection attempts", held)
+			start := time.Now()
+			c, err := dialFrom(t, "127.0.0.200", ts.tcp)
+			if err != nil {
+				t.Fatalf("well-behaved client cannot connect: %v", err)
+			}
+			if err := tcpQuery(c, "a.test."); err != nil {
+				t.Fatalf("well-behaved client not served while the attacker holds the connections: %v", err)
+			}
+			t.Logf("well-behaved client served in %v", time.Since(start))
+		})
+	}
+}
+
+// tcpQuery asks for name A on c and reads the answer.
+func tcpQuery(c net.Conn, name string) error {
+	q := new(dns.Msg)
+	q.SetQuestion(name, dns.TypeA)
+	dc := &dns.Conn{Conn: c}
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	defer c.SetDeadline(time.Time{})
+	if err := dc.WriteMsg(q); err != nil {
+		return err
+	}
+	r, err := dc.ReadMsg()
+	if err != nil {
+		return err
+	}
+	if r.Id != q.Id || r.Rcode != dns.RcodeSuccess {
+		return fmt.Errorf("bad answer: id %d rcode %s", r.Id, dns.RcodeToString[r.Rcode])
+	}
+	return nil
+}
+
+// TestTCPMemoryBudgetClosesTheHeaviestQueue: with a small budget for all
+// connections, slow readers are closed for the budget before any write
+// times out.
+func TestTCPMemoryBudgetClosesTheHeaviestQueue(t *testing.T) {
+	ts := startServer(t, Config{TCPIdle: time.Minute, TCPWriteTimeout: time.Minute, TCPMemory: 256 << 10}, testList(), bigZone{})
+	burst := pipelined(t, "big.slow.", 2000)
+	for range 20 {
+		c, err := dialFrom(t, "", ts.tcp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write(burst)
+	}
+	closed := ts.metrics.tcpClosedBy.WithLabelValues("memory_budget")
+	deadline := time.Now().Add(10 * time.Second)
+	for counterValue(closed) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := counterValue(closed); n == 0 {
+		t.Fatalf("no connection closed for the memory budget")
+	}
+	// Within the budget once the closed connections' queues are dropped
+	// (one connection may overshoot by its pipeline).
+	limit := int64(256<<10 + 16*5000)
+	for ts.Server.tcp.queued.Load() > limit && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if q := ts.Server.tcp.queued.Load(); q > limit {
+		t.Errorf("%d bytes queued, budget 256 KiB", q)
+	}
+}
+
+func counterValue(c interface{ Write(*dto.Metric) error }) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		return 0
+	}
+	return m.GetCounter().GetValue()
+}
