@@ -17,7 +17,7 @@ type metrics struct {
 	queries  [len(metricQtypes) + 1][numOutcomes]prometheus.Counter
 	upstream map[Upstream][2]prometheus.Observer // [ok, error]
 
-	aclRefused prometheus.Counter // clients outside the ACL (or inside a denied network)
+	aclRefused  prometheus.Counter     // clients outside the ACL (or inside a denied network)
 	tcpClosedBy *prometheus.CounterVec // client TCP connections closed by a limit, by reason
 	tcpConns    func() int             // open client TCP connections (set by New)
 	tcpQueued   func() int64           // answer bytes queued for them (set by New)
