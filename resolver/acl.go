@@ -39,7 +39,7 @@ type ACL struct {
 func (a *ACL) ServeDNS(ctx context.Context, req *Request) Response {
 	if !a.permits(req.Client) {
 		a.metrics.aclRefused.Inc()
-		return Response{Msg: reply(req, dns.RcodeRefused), Outcome: OutcomeRefused,
+		return Response{Msg: reply(dns.RcodeRefused), Outcome: OutcomeRefused,
 			EDE: &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeProhibited, ExtraText: "client not in the access list"}}
 	}
 	return a.next.ServeDNS(ctx, req)

@@ -104,7 +104,7 @@ func (f *Forward) order(buf []*upstreamState, now time.Time) []*upstreamState {
 func (f *Forward) ServeDNS(ctx context.Context, req *Request) Response {
 	switch req.Qtype {
 	case dns.TypeAXFR, dns.TypeIXFR, dns.TypeMAILA, dns.TypeMAILB:
-		return Response{Msg: reply(req, dns.RcodeNotImplemented), Outcome: OutcomeRefused,
+		return Response{Msg: reply(dns.RcodeNotImplemented), Outcome: OutcomeNotImp,
 			EDE: &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeNotSupported, ExtraText: "zone transfers are not forwarded"}}
 	}
 	start := time.Now()
@@ -157,7 +157,7 @@ func (f *Forward) ServeDNS(ctx context.Context, req *Request) Response {
 	if lastErr != nil {
 		f.log.Debug("no upstream answered", "qname", req.Name, "err", lastErr)
 	}
-	return Response{Msg: reply(req, dns.RcodeServerFailure), Outcome: OutcomeServfail,
+	return Response{Msg: reply(dns.RcodeServerFailure), Outcome: OutcomeServfail,
 		EDE: &dns.EDNS0_EDE{InfoCode: code, ExtraText: text}}
 }
 

@@ -201,6 +201,23 @@ func TestMetricsCountOutcomes(t *testing.T) {
 			t.Errorf("queries{qtype=A,outcome=%s} = %v, want %v", tc.outcome, got, tc.want)
 		}
 	}
+	// NOTIMP has its own label, whether for an opcode or a zone transfer.
+	status := new(dns.Msg)
+	status.SetQuestion("a.test.", dns.TypeA)
+	status.Opcode = dns.OpcodeStatus
+	if r := ts.exchange(t, "udp", status); r.Rcode != dns.RcodeNotImplemented {
+		t.Errorf("STATUS opcode: rcode %s, want NOTIMP", dns.RcodeToString[r.Rcode])
+	}
+	if r := ts.query(t, "tcp", "a.test", dns.TypeAXFR, false); r.Rcode != dns.RcodeNotImplemented {
+		t.Errorf("AXFR: rcode %s, want NOTIMP", dns.RcodeToString[r.Rcode])
+	}
+	var notimp dto.Metric // both under qtype="other"
+	if err := ts.metrics.queries[qtypeIndex(dns.TypeAXFR)][OutcomeNotImp].Write(&notimp); err != nil {
+		t.Fatal(err)
+	}
+	if got := notimp.GetCounter().GetValue(); got != 2 {
+		t.Errorf("queries{qtype=other,outcome=notimp} = %v, want 2 (the STATUS query and the AXFR)", got)
+	}
 	fams, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

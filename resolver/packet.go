@@ -82,7 +82,7 @@ func (s *Server) handleMsg(ctx context.Context, raw []byte, client netip.Addr, t
 		}
 	}
 	if m.Opcode != dns.OpcodeQuery {
-		s.metrics.query(0, OutcomeFormerr)
+		s.metrics.query(0, OutcomeNotImp)
 		return rawError(raw, dns.RcodeNotImplemented, out)
 	}
 	if len(m.Question) != 1 {
@@ -106,17 +106,17 @@ func (s *Server) handleMsg(ctx context.Context, raw []byte, client netip.Addr, t
 		req.EDNS, req.DO = true, opt.Do()
 		if opt.Version() != 0 {
 			s.metrics.query(q.Qtype, OutcomeFormerr)
-			return s.finalize(&req, Response{Msg: reply(&req, dns.RcodeBadVers)}, opt, out)
+			return s.finalize(&req, Response{Msg: reply(dns.RcodeBadVers)}, opt, out)
 		}
 	}
 	var resp Response
 	switch {
 	case q.Qclass != dns.ClassINET:
-		resp = Response{Msg: reply(&req, dns.RcodeRefused), Outcome: OutcomeRefused,
+		resp = Response{Msg: reply(dns.RcodeRefused), Outcome: OutcomeRefused,
 			EDE: &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeNotSupported, ExtraText: "only class IN is served"}}
 	case q.Qtype == dns.TypeOPT || (q.Qtype >= 128 && q.Qtype <= 250 && q.Qtype != dns.TypeANY):
 		// meta types other than ANY, AXFR and friends cannot be asked for (RFC 6895 3.1)
-		resp = Response{Msg: reply(&req, dns.RcodeFormatError), Outcome: OutcomeFormerr}
+		resp = Response{Msg: reply(dns.RcodeFormatError), Outcome: OutcomeFormerr}
 	default:
 		start := time.Now()
 		resp = s.chain.ServeDNS(ctx, &req)
@@ -195,8 +195,8 @@ func rawError(raw []byte, rcode int, out []byte) []byte {
 	return b
 }
 
-// reply returns an empty answer to req with rcode.
-func reply(req *Request, rcode int) *dns.Msg {
+// reply returns an empty answer with rcode (finalize fills in the rest).
+func reply(rcode int) *dns.Msg {
 	return &dns.Msg{MsgHdr: dns.MsgHdr{Rcode: rcode}}
 }
 

@@ -50,13 +50,14 @@ const (
 	OutcomeServfail                   // no upstream answered
 	OutcomeRefused                    // refused by the ACL or as unsupported
 	OutcomeRateLimited                // dropped by the per-client rate limit
-	OutcomeFormerr                    // malformed or unsupported query
+	OutcomeFormerr                    // malformed query, or a meta type that cannot be asked (FORMERR, BADVERS)
+	OutcomeNotImp                     // an opcode other than QUERY, or a zone transfer (NOTIMP)
 	numOutcomes
 )
 
 var outcomeNames = [numOutcomes]string{
 	"forwarded", "cached", "stale", "blocked", "allowed", "local",
-	"servfail", "refused", "ratelimited", "formerr",
+	"servfail", "refused", "ratelimited", "formerr", "notimp",
 }
 
 func (o Outcome) String() string {

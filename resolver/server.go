@@ -86,6 +86,7 @@ type Server struct {
 	sem      chan struct{}
 	fast     *fastPath // nil: every query takes the chain
 	tcp      *tcpConns
+	plainUDP bool // run the portable UDP loop (servePlain) on Linux too; its test sets it
 
 	ready   chan struct{}
 	mu      sync.Mutex

@@ -207,7 +207,7 @@ func (m *mmsg) send(fd uintptr) bool {
 // serve is the batched read loop.
 func (l *udpLoop) serve() {
 	rc, err := l.c.SyscallConn()
-	if err != nil {
+	if err != nil || l.s.plainUDP {
 		l.servePlain()
 		return
 	}

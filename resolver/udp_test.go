@@ -53,8 +53,16 @@ func burst(t *testing.T, conn net.Conn, qs []*dns.Msg) map[uint16]*dns.Msg {
 	return got
 }
 
+// TestUDPBurstOfFastAndSlowQueriesIsAnswered runs the platform's read loop
+// (batched on Linux) and the portable one (one datagram per system call,
+// what other systems run), so that the portable loop is tested on Linux too.
 func TestUDPBurstOfFastAndSlowQueriesIsAnswered(t *testing.T) {
-	ts := startServer(t, Config{UDPSockets: 2}, testList())
+	t.Run("platform loop", func(t *testing.T) { testUDPBurst(t, nil) })
+	t.Run("portable loop", func(t *testing.T) { testUDPBurst(t, func(s *Server) { s.plainUDP = true }) })
+}
+
+func testUDPBurst(t *testing.T, setup func(*Server)) {
+	ts := startServerSetup(t, Config{UDPSockets: 2}, testList(), setup)
 	ts.query(t, "udp", "a.test", dns.TypeA, false) // cached: a.test is now a fast-path hit
 	type want struct {
 		rcode int
@@ -65,7 +73,10 @@ func TestUDPBurstOfFastAndSlowQueriesIsAnswered(t *testing.T) {
 	for i := range 300 {
 		q := new(dns.Msg)
 		var w want
-		switch i % 3 {
+		switch i % 4 {
+		case 3:
+			q.SetQuestion(fmt.Sprintf("miss%d.test.", i), dns.TypeA)
+			w = want{dns.RcodeNameError, "miss (fast miss path, NXDOMAIN from upstream)"}
 		case 0:
 			q.SetQuestion(fmt.Sprintf("x%d.evil.example.", i), dns.TypeA)
 			w = want{dns.RcodeNameError, "blocked (fast path)"}
