@@ -48,6 +48,7 @@ type Blocklist struct {
 	catalogued  map[string]*lists.Set // the Set each source's catalogue rows came from
 	onCompiled  func(*lists.Matcher)  // told of every new matcher (the RPZ zone follows it)
 	snap        *snapshotter          // writes every new matcher to the data directory; nil: off
+	onAdopt     func(map[*lists.Set]*lists.Set)
 }
 
 // New returns an empty Blocklist (nothing blocked) that never blocks the

@@ -207,6 +207,12 @@ func TestSnapshotStandsInForTheFeeds(t *testing.T) {
 		lists.Entry{Value: listedAddress, Kind: lists.KindAddress, Chain: "eth"},
 	)}, map[string]lists.SourceOptions{"cryptoscamdb": {Trusted: true}})
 	bl.WaitSnapshot()
+	if !bl.Domains.Load().Mapped() {
+		t.Fatal("the rebuild's lists were not moved onto the snapshot file")
+	}
+	if h, blocked := bl.Domains.Lookup("claim-airdrop.com"); !blocked || h.Line != 1 {
+		t.Fatalf("after the move: %+v, %v", h, blocked)
+	}
 
 	restarted := newTest(t)
 	info, err := restarted.LoadSnapshot(path)

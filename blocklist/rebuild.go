@@ -1,6 +1,7 @@
 package blocklist
 
 import (
+	"strings"
 	"time"
 
 	"github.com/scamblock/scamblock/feeds/parse"
@@ -81,6 +82,7 @@ func buildWalletIndex(sets []*lists.Set) (*wallet.Index, map[string]*parse.Repor
 			if e.Kind != lists.KindAddress {
 				return true
 			}
+			e.Value = strings.Clone(e.Value) // the index outlives the Set, which may be a snapshot's mapping
 			if err := wb.Add(src, e); err != nil {
 				r := reps[src]
 				if r == nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -33,6 +34,8 @@ type snapshotInputs struct {
 type snapshotter struct {
 	path string
 	log  *slog.Logger
+
+	adopt func(path string, written *lists.Matcher) // after each write
 
 	mu      sync.Mutex
 	pending *snapshotJob // the next one to write
@@ -93,7 +96,7 @@ func (b *Blocklist) SaveSnapshots(path string) {
 			os.Remove(p)
 		}
 	}
-	s := &snapshotter{path: path, log: b.log}
+	s := &snapshotter{path: path, log: b.log, adopt: b.adoptSnapshot}
 	s.idle = sync.NewCond(&s.mu)
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -163,5 +166,74 @@ func (s *snapshotter) loop() {
 		}
 		s.log.Info("snapshot written", "file", s.path, "names", info.Names, "bytes", info.Bytes,
 			"took", time.Since(start).Round(time.Millisecond))
+		s.adopt(s.path, job.m)
 	}
+}
+
+// OnAdopt registers fn, told (old → new) whenever the Sets of a rebuild
+// were replaced by the same Sets read back from the snapshot file, so
+// that whoever else holds the old ones (the feed schedule) can let them go.
+func (b *Blocklist) OnAdopt(fn func(map[*lists.Set]*lists.Set)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onAdopt = fn
+}
+
+// adoptSnapshot moves the lists onto the snapshot just written: the
+// matcher and Sets read back from the file (mmap) replace the compiled
+// ones, whose heap memory is then returned. Names, records and provenance
+// are then paged from the file as queries and `check` read them; only
+// what is read stays resident. Nothing changes for readers: the answers
+// are the same. Skipped when a newer rebuild already replaced written.
+//
+// The RPZ zone, when one is served, keeps the matcher it was built from
+// until the next change.
+func (b *Blocklist) adoptSnapshot(path string, written *lists.Matcher) {
+	start := time.Now()
+	m, _, err := lists.OpenSnapshot(path, b.guard)
+	if err != nil {
+		b.log.Warn("snapshot written but not readable; the lists stay in memory", "err", err)
+		return
+	}
+	b.mu.Lock()
+	old, mapped := written.Sets(), m.Sets()
+	if b.Domains.Load() != written || len(old) != len(mapped) {
+		b.mu.Unlock()
+		return
+	}
+	repl := make(map[*lists.Set]*lists.Set, len(old))
+	for i := range old {
+		repl[old[i]] = mapped[i]
+	}
+	b.feedSets, b.published = replaced(b.feedSets, repl), replaced(b.published, repl)
+	for src, s := range b.catalogued {
+		if n, ok := repl[s]; ok {
+			b.catalogued[src] = n
+		}
+	}
+	b.Domains.Replace(m)
+	adopted := b.onAdopt
+	b.mu.Unlock()
+	if adopted != nil {
+		adopted(repl)
+	}
+	// The compiled copy (tens of bytes a name) is garbage now, all at
+	// once: give it back to the OS rather than wait for the scavenger.
+	debug.FreeOSMemory()
+	b.log.Info("lists now read from the snapshot file", "file", path, "names", m.Len(), "took", time.Since(start).Round(time.Millisecond))
+}
+
+// replaced returns a copy of sets with every Set in repl replaced.
+func replaced(sets []*lists.Set, repl map[*lists.Set]*lists.Set) []*lists.Set {
+	if sets == nil {
+		return nil
+	}
+	out := make([]*lists.Set, len(sets))
+	for i, s := range sets {
+		if n, ok := repl[s]; ok {
+			s = n
+		}
+		out[i] = s
+	}
+	return out
 }

@@ -1,6 +1,10 @@
 package catalogue
 
-import "github.com/scamblock/scamblock/lists"
+import (
+	"strings"
+
+	"github.com/scamblock/scamblock/lists"
+)
 
 // IndicatorsOf returns the catalogue rows for a Set's non-bulk entries:
 // URL indicators, addresses and look-alike targets (domains stay in the
@@ -12,7 +16,7 @@ func IndicatorsOf(s *lists.Set) []Indicator {
 			return true
 		}
 		out = append(out, Indicator{
-			Value:    e.Value,
+			Value:    strings.Clone(e.Value), // the Set's arena may be a snapshot's mapping
 			Kind:     e.Kind,
 			Source:   s.Source(),
 			Category: e.Category,
@@ -32,7 +36,7 @@ func GuardedIndicators(m *lists.Matcher) []Indicator {
 	var out []Indicator
 	for _, g := range m.Guarded() {
 		out = append(out, Indicator{
-			Value:  g.Name,
+			Value:  strings.Clone(g.Name),
 			Kind:   lists.KindDomain,
 			Source: g.Source,
 			Reason: "guarded:" + g.Rule,

@@ -148,6 +148,19 @@ func (m *Manager) Sets() []*lists.Set {
 	return out
 }
 
+// Adopt replaces Sets the Manager holds by equal ones (old → new): the
+// same Sets read back from the lists' snapshot file, so that the parsed
+// copies can be freed. Nothing changed, so OnChange is not called.
+func (m *Manager) Adopt(repl map[*lists.Set]*lists.Set) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, fs := range m.feeds {
+		if n, ok := repl[fs.set]; ok && n != nil && n.Source() == fs.set.Source() && n.Len() == fs.set.Len() {
+			fs.set = n
+		}
+	}
+}
+
 // SourceOptions returns the compile options of every feed by name, for
 // lists.CompileOptions.Sources.
 func (m *Manager) SourceOptions() map[string]lists.SourceOptions {

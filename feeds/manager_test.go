@@ -446,3 +446,33 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Adopt swaps a held Set for its equal (the same Set read back from the
+// lists' snapshot) and leaves the others; a different source or size is
+// not taken.
+func TestManagerAdoptReplacesEqualSets(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "list.txt")
+	if err := os.WriteFile(path, []byte("a.example.com\nb.example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestManager(t, []Feed{{Name: "local", URL: path, Enabled: true}}, "", nil)
+	if err := m.LoadCached(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	held := onlySet(t, m)
+	other := lists.NewSetBuilder("other")
+	other.Add(lists.Entry{Value: "a.example.com", Kind: lists.KindDomain})
+	m.Adopt(map[*lists.Set]*lists.Set{held: other.Build()})
+	if onlySet(t, m) != held {
+		t.Fatal("a Set of another source was adopted")
+	}
+	same := lists.NewSetBuilder("local")
+	same.Add(lists.Entry{Value: "a.example.com", Kind: lists.KindDomain})
+	same.Add(lists.Entry{Value: "b.example.com", Kind: lists.KindDomain})
+	equal := same.Build()
+	m.Adopt(map[*lists.Set]*lists.Set{held: equal})
+	if onlySet(t, m) != equal {
+		t.Fatal("the equal Set was not adopted")
+	}
+}

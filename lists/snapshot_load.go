@@ -86,6 +86,10 @@ func openSnapshot(path string, guard *Guard) (*Matcher, SnapshotInfo, error) {
 	return m, d.Info, nil
 }
 
+// Mapped reports whether the matcher was read from a snapshot file (its
+// tables and names are paged from the file) rather than compiled.
+func (m *Matcher) Mapped() bool { return m != nil && m.backing != nil }
+
 // checkSnapshotFile reads the header and the body (for its CRC) with
 // plain reads, so that the pages the query path never touches are not
 // mapped into the process, and returns where the directory is.

@@ -92,6 +92,9 @@ type Zone struct {
 	nodes   []node
 	records int // policy records (not SOA, NS)
 	stats   ZoneStats
+	// src keeps the Sets the node names point into reachable (a
+	// snapshot's mapping is released only when none of them is).
+	src *lists.Matcher
 }
 
 // ZoneStats say what NewZone did.
@@ -130,7 +133,7 @@ func NewZone(m *lists.Matcher, serial uint32, opts ZoneOptions) (*Zone, error) {
 	if err != nil {
 		return nil, err
 	}
-	z := &Zone{opts: opts, serial: serial}
+	z := &Zone{opts: opts, serial: serial, src: m}
 
 	// Candidates: every name an entry could list.
 	total := 0

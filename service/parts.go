@@ -68,6 +68,7 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 			s.log.Warn("snapshot of the lists ignored; compiling them from the feeds", "err", err)
 		}
 		bl.SaveSnapshots(path)
+		bl.OnAdopt(mgr.Adopt)
 	}
 	if !s.feedsPending {
 		s.loadFeeds(ctx)
