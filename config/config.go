@@ -52,6 +52,7 @@ type Server struct {
 	Follow      Follow `yaml:",inline"`
 	Access      Access `yaml:",inline"` // allow_net, deny_net (ops.go)
 	TCP         TCP    `yaml:",inline"`
+	Web         Web    `yaml:",inline"`
 }
 
 // Follow configures the follower (the `follow*` keys of the server
@@ -153,6 +154,7 @@ func Default() *Config {
 			Follow:      Follow{TSIGAlgorithm: "hmac-sha256"},
 			Access:      defaultAccess(),
 			TCP:         TCP{MaxConns: 1000, Memory: 32 << 20, WriteTimeout: Duration(3 * time.Second)},
+			Web:         Web{SessionIdle: Duration(30 * time.Minute), SessionMax: Duration(12 * time.Hour)},
 		},
 		DefaultFeeds: true,
 	}

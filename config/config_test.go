@@ -71,6 +71,7 @@ func TestLoadFullConfig(t *testing.T) {
 		Follow:      Follow{TSIGAlgorithm: "hmac-sha256"},
 		Access:      defaultAccess(),
 		TCP:         TCP{MaxConns: 500, Memory: 32 << 20, WriteTimeout: Duration(2 * time.Second)},
+		Web:         Default().Server.Web,
 	}
 	if !reflect.DeepEqual(c.Server, wantServer) {
 		t.Errorf("server\n got %+v\nwant %+v", c.Server, wantServer)

@@ -43,6 +43,13 @@ func (c *Config) Validate() error {
 	if ttl := time.Duration(srv.BlockTTL); ttl > 7*24*time.Hour {
 		errs = append(errs, fmt.Errorf("%s: %s is too long; give at most 168h (7 days), e.g. 5m", c.where("server.block_ttl"), ttl))
 	}
+	if idle := time.Duration(srv.Web.SessionIdle); idle < time.Minute || idle > 30*24*time.Hour {
+		errs = append(errs, fmt.Errorf("%s: %s: give 1m to 30d, e.g. 30m", c.where("server.session_idle"), idle))
+	}
+	if m := time.Duration(srv.Web.SessionMax); m < time.Duration(srv.Web.SessionIdle) || m > 90*24*time.Hour {
+		errs = append(errs, fmt.Errorf("%s: %s: give at least %s (server.session_idle) and at most 90d, e.g. 12h",
+			c.where("server.session_max"), m, time.Duration(srv.Web.SessionIdle)))
+	}
 	switch {
 	case srv.RPZ.TSIGName != "" && srv.RPZ.TSIGSecret == "":
 		errs = append(errs, fmt.Errorf("%s: a TSIG key needs its secret too: set %s (base64)", c.where("server.rpz_tsig_name"), c.names("server.rpz_tsig_secret")))

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -20,11 +21,13 @@ import (
 	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/internal/listen"
 	"github.com/scamblock/scamblock/lists"
+	"github.com/scamblock/scamblock/querystats"
 	"github.com/scamblock/scamblock/resolver"
 	"github.com/scamblock/scamblock/store"
 	"github.com/scamblock/scamblock/verdict"
 	"github.com/scamblock/scamblock/wallet"
 	"github.com/scamblock/scamblock/wallet/hashbl"
+	webui "github.com/scamblock/scamblock/web"
 )
 
 // loadLists builds the blocklist and the feed schedule that feeds it. With
@@ -123,7 +126,7 @@ func (s *system) newResolver(srv config.Server, reg *prometheus.Registry) error 
 	if s.follower != nil {
 		rc.Notify = s.follower // the primary's NOTIFYs arrive on the DNS port
 	}
-	dns, err := resolver.New(rc, &s.lists.Domains, zones...)
+	dns, err := resolver.New(rc, querystats.Counting{List: &s.lists.Domains, Stats: s.stats}, zones...)
 	if err != nil {
 		return err
 	}
@@ -131,18 +134,34 @@ func (s *system) newResolver(srv config.Server, reg *prometheus.Registry) error 
 	return nil
 }
 
-// newHTTP builds the HTTP API (researcher flow, verdicts, feed status,
-// /metrics) and binds its listener.
-func (s *system) newHTTP(addr string, reg *prometheus.Registry) error {
-	handler := api.New(api.Options{
+// newHTTP builds the web pages and the HTTP API (researcher flow,
+// verdicts, feed status, /metrics) behind them, and binds the listener.
+func (s *system) newHTTP(addr string, web config.Web, reg *prometheus.Registry) error {
+	checker := verdict.New(s.lists, s.log)
+	apiHandler := api.New(api.Options{
 		Store:             s.db,
 		Logger:            s.log.With("part", "api"),
 		OnPublishedChange: s.publisher.publish,
 		Feeds:             feedStatus{s.feeds},
-		Checker:           apiChecker{verdict.New(s.lists, s.log)},
+		Checker:           apiChecker{checker},
 		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		Addresses:         api.AddressParserFunc(parseAddress),
 	})
+	handler, err := webui.New(webui.Options{
+		Store:             s.db,
+		Checker:           checker,
+		Lists:             &s.lists.Domains,
+		Feeds:             s.feeds.Status,
+		Stats:             s.stats,
+		API:               apiHandler,
+		OnPublishedChange: s.publisher.publish,
+		SessionIdle:       time.Duration(web.SessionIdle),
+		SessionMax:        time.Duration(web.SessionMax),
+		Logger:            s.log.With("part", "web"),
+	})
+	if err != nil {
+		return err
+	}
 	ln, err := listen.TCP(context.Background(), addr) // tcp4, or tcp6 with IPV6_V6ONLY (0.0.0.0 and [::] share a port)
 	if err != nil {
 		return fmt.Errorf("HTTP listener %s: %w (free the port or choose another with --http-listen; \"\" turns it off)", addr, err)

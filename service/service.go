@@ -15,11 +15,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/scamblock/scamblock/blocklist"
 	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/feeds"
+	"github.com/scamblock/scamblock/querystats"
 	"github.com/scamblock/scamblock/resolver"
 	"github.com/scamblock/scamblock/rpz/follow"
 	"github.com/scamblock/scamblock/store"
@@ -95,9 +97,11 @@ type system struct {
 	feedsPending bool
 	publisher    *publisher // store → lists
 	dns          *resolver.Server
-	rpz          *rpzPublisher    // serves the lists as an RPZ zone; nil when --rpz-listen is off
-	follower     *follow.Follower // follows a primary's RPZ zone; nil when --follow is off
-	http         *http.Server     // nil when the HTTP listener is off
+	rpz          *rpzPublisher     // serves the lists as an RPZ zone; nil when --rpz-listen is off
+	follower     *follow.Follower  // follows a primary's RPZ zone; nil when --follow is off
+	stats        *querystats.Stats // what the dashboard shows of the traffic
+	metrics      *prometheus.Registry
+	http         *http.Server // nil when the HTTP listener is off
 	httpLn       net.Listener
 }
 
@@ -108,11 +112,12 @@ type system struct {
 // them.
 func assemble(ctx context.Context, cfg *config.Config, policy resolver.Policy, db *store.Store, log *slog.Logger) (*system, error) {
 	srv := cfg.Server
-	s := &system{log: log, dataDir: srv.DataDir, policy: policy, db: db}
+	s := &system{log: log, dataDir: srv.DataDir, policy: policy, db: db, stats: querystats.New(nil)}
 	if err := s.loadLists(ctx, cfg); err != nil {
 		return nil, err
 	}
 	reg := newRegistry(s.feeds, s.lists)
+	s.metrics = reg
 	if srv.Follow.Primary != "" {
 		f, err := newFollower(srv.Follow, srv.DataDir, s.lists, reg, log.With("part", "follow"))
 		if err != nil {
@@ -132,7 +137,7 @@ func assemble(ctx context.Context, cfg *config.Config, policy resolver.Policy, d
 		s.lists.OnCompiled(p.offer)
 	}
 	if srv.HTTPListen != "" {
-		if err := s.newHTTP(srv.HTTPListen, reg); err != nil {
+		if err := s.newHTTP(srv.HTTPListen, srv.Web, reg); err != nil {
 			return nil, err
 		}
 	}
@@ -160,6 +165,7 @@ func (s *system) run(ctx context.Context, opts Options) error {
 		start("follow", s.runFollower)
 	}
 	start("expiry", s.runExpiry)
+	start("query statistics", func(ctx context.Context) error { return s.stats.Run(ctx, s.metrics, 5*time.Second) })
 	if s.http != nil {
 		start("http", s.serveHTTP)
 		start("http shutdown", s.shutdownHTTP)

@@ -51,9 +51,12 @@ var (
 	bucketTokens      = []byte("tokens")      // id → Token
 	bucketAudit       = []byte("audit")       // seq → Event (append-only)
 	bucketMeta        = []byte("meta")        // schema version
-	allBuckets        = [][]byte{bucketSubmissions, bucketIndicators, bucketAppeals, bucketTokens, bucketAudit, bucketMeta}
-	schemaVersionKey  = []byte("schema")
-	schemaVersion     = []byte("1")
+	bucketSessions    = []byte("sessions")    // SHA-256 of session id → Session
+	bucketAllow       = []byte("allowlist")   // name → AllowEntry
+	allBuckets        = [][]byte{bucketSubmissions, bucketIndicators, bucketAppeals, bucketTokens, bucketAudit, bucketMeta,
+		bucketSessions, bucketAllow}
+	schemaVersionKey = []byte("schema")
+	schemaVersion    = []byte("1")
 )
 
 // Options tune Open. The zero value is usable.
@@ -162,6 +165,14 @@ func itob(v uint64) []byte {
 }
 
 func btoi(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+func jsonBytes(v any) ([]byte, error) {
+	buf, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return buf, nil
+}
 
 func put(b *bolt.Bucket, id uint64, v any) error {
 	buf, err := json.Marshal(v)

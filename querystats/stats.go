@@ -1,0 +1,213 @@
+// Package querystats keeps what the dashboard shows about the DNS traffic:
+// queries and blocks over the last 24 hours in 5-minute buckets, the most
+// blocked names and the sources that blocked them, and the health of each
+// upstream.
+//
+// Totals come from the resolver's Prometheus series
+// (scamblock_dns_queries_total, scamblock_dns_upstream_duration_seconds),
+// sampled by Run; blocked names come from Counting, a resolver.Blocklist
+// that wraps the real one. It does not answer or log queries and keeps no
+// client addresses.
+package querystats
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/scamblock/scamblock/lists"
+)
+
+// Bucket is one slot of the 24-hour history.
+const (
+	Bucket   = 5 * time.Minute
+	nBuckets = int(24 * time.Hour / Bucket)
+)
+
+// maxNames bounds the blocked-name table; when it is full every count is
+// halved and the names left at zero are dropped, so recent, frequent names
+// stay and a flood of distinct names costs bounded memory.
+const maxNames = 10000
+
+// Stats is safe for concurrent use. The zero value is not usable: call New.
+type Stats struct {
+	mu      sync.Mutex
+	history [nBuckets]Point
+	// last cumulative counter values seen by Sample (negative: none yet)
+	lastQueries, lastBlocks float64
+	names                   map[string]uint64
+	sources                 map[string]uint64
+	upstreams               []Upstream
+	now                     func() time.Time
+}
+
+// Point is the traffic of one bucket.
+type Point struct {
+	Start   time.Time `json:"start"`
+	Queries uint64    `json:"queries"`
+	Blocks  uint64    `json:"blocks"`
+}
+
+// Count is one row of a top list.
+type Count struct {
+	Name  string `json:"name"`
+	Count uint64 `json:"count"`
+}
+
+// Upstream is the health of one upstream since the server started.
+type Upstream struct {
+	Name   string        `json:"name"`
+	OK     uint64        `json:"ok"`
+	Errors uint64        `json:"errors"`
+	Mean   time.Duration `json:"mean"` // of successful answers
+}
+
+// New returns empty statistics; now nil means time.Now.
+func New(now func() time.Time) *Stats {
+	if now == nil {
+		now = time.Now
+	}
+	return &Stats{lastQueries: -1, lastBlocks: -1, names: map[string]uint64{}, sources: map[string]uint64{}, now: now}
+}
+
+// Blocked counts one blocked query for name (any case, trailing dot or
+// not) decided by source. It copies name.
+func (s *Stats) Blocked(name, source string) {
+	name = strings.ToLower(strings.TrimSuffix(name, "."))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.names[name]; !ok {
+		if len(s.names) >= maxNames {
+			halve(s.names)
+		}
+		name = strings.Clone(name) // the resolver reuses the buffer behind name
+	}
+	s.names[name]++
+	if _, ok := s.sources[source]; !ok && len(s.sources) >= maxNames {
+		halve(s.sources)
+	}
+	s.sources[source]++
+}
+
+func halve(m map[string]uint64) {
+	for k, v := range m {
+		if v /= 2; v == 0 {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+}
+
+// Sample records the resolver's cumulative query and block counters: the
+// growth since the previous sample goes into the current bucket. A counter
+// that went down (a restart of the resolver) counts from zero.
+func (s *Stats) Sample(queries, blocks float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.bucket(s.now())
+	p.Queries += delta(s.lastQueries, queries)
+	p.Blocks += delta(s.lastBlocks, blocks)
+	s.lastQueries, s.lastBlocks = queries, blocks
+}
+
+func delta(last, cur float64) uint64 {
+	switch {
+	case last < 0:
+		return 0 // the first sample only sets the base
+	case cur < last:
+		return uint64(cur)
+	}
+	return uint64(cur - last)
+}
+
+// bucket returns the bucket of t, clearing it when it last held an older
+// period.
+func (s *Stats) bucket(t time.Time) *Point {
+	start := t.Truncate(Bucket)
+	p := &s.history[int(start.Unix()/int64(Bucket/time.Second))%nBuckets]
+	if !p.Start.Equal(start) {
+		*p = Point{Start: start}
+	}
+	return p
+}
+
+// SetUpstreams replaces the upstream health rows.
+func (s *Stats) SetUpstreams(u []Upstream) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.upstreams = slices.Clone(u)
+}
+
+// Snapshot is everything the dashboard shows, copied.
+type Snapshot struct {
+	History   []Point    `json:"history"` // oldest first, one per bucket, 24 h
+	Queries   uint64     `json:"queries"` // over the history
+	Blocks    uint64     `json:"blocks"`
+	Names     []Count    `json:"top_names"`
+	Sources   []Count    `json:"top_sources"`
+	Upstreams []Upstream `json:"upstreams"`
+}
+
+// Snapshot returns the last 24 hours and the top n names and sources.
+func (s *Stats) Snapshot(n int) Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	end := s.now().Truncate(Bucket)
+	out := Snapshot{History: make([]Point, nBuckets), Upstreams: slices.Clone(s.upstreams)}
+	for i := range nBuckets {
+		start := end.Add(-time.Duration(nBuckets-1-i) * Bucket)
+		p := s.history[int(start.Unix()/int64(Bucket/time.Second))%nBuckets]
+		if !p.Start.Equal(start) {
+			p = Point{Start: start}
+		}
+		out.History[i] = p
+		out.Queries += p.Queries
+		out.Blocks += p.Blocks
+	}
+	out.Names = top(s.names, n)
+	out.Sources = top(s.sources, n)
+	return out
+}
+
+func top(m map[string]uint64, n int) []Count {
+	out := make([]Count, 0, len(m))
+	for k, v := range m {
+		out = append(out, Count{k, v})
+	}
+	slices.SortFunc(out, func(a, b Count) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// Blocklist is what the resolver asks (resolver.Blocklist).
+type Blocklist interface {
+	Lookup(name string) (lists.Hit, bool)
+}
+
+// Counting is a Blocklist that tells Stats of every blocked lookup. Hand
+// it to the resolver in place of the real one. A name asked again through
+// a CNAME check counts again: the table shows what was blocked, not
+// distinct clients' intentions.
+type Counting struct {
+	List  Blocklist
+	Stats *Stats
+}
+
+// Lookup asks the wrapped list and counts a block.
+func (c Counting) Lookup(name string) (lists.Hit, bool) {
+	hit, blocked := c.List.Lookup(name)
+	if blocked {
+		c.Stats.Blocked(name, hit.Source)
+	}
+	return hit, blocked
+}

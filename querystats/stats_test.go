@@ -1,0 +1,103 @@
+package querystats
+
+import (
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/scamblock/scamblock/lists"
+)
+
+type fixedList map[string]bool
+
+func (f fixedList) Lookup(name string) (lists.Hit, bool) {
+	if f[name] {
+		return lists.Hit{Name: name, Source: "feed-a", Action: lists.Block}, true
+	}
+	return lists.Hit{}, false
+}
+
+func TestCountingCountsBlockedNamesAndSources(t *testing.T) {
+	s := New(nil)
+	c := Counting{List: fixedList{"evil.example": true, "Evil.Example.": true}, Stats: s}
+	c.Lookup("evil.example")
+	c.Lookup("Evil.Example.") // same name, any case and trailing dot
+	c.Lookup("good.example")
+	snap := s.Snapshot(10)
+	if len(snap.Names) != 1 || snap.Names[0] != (Count{"evil.example", 2}) {
+		t.Errorf("names %+v, want evil.example ×2", snap.Names)
+	}
+	if len(snap.Sources) != 1 || snap.Sources[0] != (Count{"feed-a", 2}) {
+		t.Errorf("sources %+v, want feed-a ×2", snap.Sources)
+	}
+}
+
+func TestSampleFillsBucketsAndForgetsAfter24h(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	s := New(func() time.Time { return now })
+	s.Sample(100, 10) // sets the base only
+	now = now.Add(time.Minute)
+	s.Sample(150, 15)
+	now = now.Add(Bucket)
+	s.Sample(160, 15)
+	snap := s.Snapshot(5)
+	if len(snap.History) != nBuckets {
+		t.Fatalf("%d points, want %d", len(snap.History), nBuckets)
+	}
+	if snap.Queries != 60 || snap.Blocks != 5 {
+		t.Errorf("totals %d/%d, want 60/5", snap.Queries, snap.Blocks)
+	}
+	last := snap.History[nBuckets-1]
+	if last.Queries != 10 || !last.Start.Equal(now.Truncate(Bucket)) {
+		t.Errorf("last bucket %+v, want 10 queries at %s", last, now.Truncate(Bucket))
+	}
+	now = now.Add(24 * time.Hour)
+	if snap := s.Snapshot(5); snap.Queries != 0 {
+		t.Errorf("a day later: %d queries, want 0", snap.Queries)
+	}
+	s.Sample(5, 1) // the resolver restarted: its counters start again
+	if snap := s.Snapshot(5); snap.Queries != 5 || snap.Blocks != 1 {
+		t.Errorf("after a counter reset: %d/%d, want 5/1", snap.Queries, snap.Blocks)
+	}
+}
+
+func TestNameTableStaysBounded(t *testing.T) {
+	s := New(nil)
+	s.Blocked("frequent.example", "a")
+	s.Blocked("frequent.example", "a")
+	s.Blocked("frequent.example", "a")
+	for i := range maxNames * 2 {
+		s.Blocked(string(rune('a'+i%26))+time.Duration(i).String()+".example", "a")
+	}
+	if n := len(s.names); n > maxNames {
+		t.Errorf("%d names kept, limit %d", n, maxNames)
+	}
+}
+
+func TestGatherReadsResolverSeries(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	q := prometheus.NewCounterVec(prometheus.CounterOpts{Name: QueriesMetric, Help: "x"}, []string{"qtype", "outcome"})
+	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: UpstreamMetric, Help: "x"}, []string{"upstream", "result"})
+	reg.MustRegister(q, h)
+	s := New(nil)
+	if err := s.Gather(reg); err != nil {
+		t.Fatal(err)
+	}
+	q.WithLabelValues("A", "forwarded").Add(7)
+	q.WithLabelValues("A", "blocked").Add(3)
+	h.WithLabelValues("udp://192.0.2.53:53", "ok").Observe(0.010)
+	h.WithLabelValues("udp://192.0.2.53:53", "ok").Observe(0.030)
+	h.WithLabelValues("udp://192.0.2.53:53", "error").Observe(1.5)
+	if err := s.Gather(reg); err != nil {
+		t.Fatal(err)
+	}
+	snap := s.Snapshot(5)
+	if snap.Queries != 10 || snap.Blocks != 3 {
+		t.Errorf("totals %d/%d, want 10/3", snap.Queries, snap.Blocks)
+	}
+	want := Upstream{Name: "udp://192.0.2.53:53", OK: 2, Errors: 1, Mean: 20 * time.Millisecond}
+	if len(snap.Upstreams) != 1 || snap.Upstreams[0] != want {
+		t.Errorf("upstreams %+v, want %+v", snap.Upstreams, want)
+	}
+}
