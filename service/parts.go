@@ -1,8 +1,6 @@
 package service
 
 import (
-	"time"
-
 	"context"
 	"errors"
 	"fmt"
