@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"os/signal"
@@ -10,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/scamblock/scamblock/config"
+	"github.com/scamblock/scamblock/internal/sdnotify"
 	"github.com/scamblock/scamblock/memlimit"
 	"github.com/scamblock/scamblock/service"
 )
@@ -57,15 +60,36 @@ func serve(c *cli.Context) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
+	sd := sdnotify.New(os.LookupEnv) // systemd's Type=notify: READY=1 once the lists are loaded
+	go func() {
+		<-c.Context.Done()
+		_ = sd.Stopping()
+	}()
 	start := time.Now()
 	err = service.Run(c.Context, cfg, service.Options{
-		Logger: log,
-		Hangup: hup,
-		Reload: func() (*config.Config, error) { return loadConfig(c) },
+		Logger:  log,
+		Hangup:  hup,
+		Reload:  func() (*config.Config, error) { return loadConfig(c) },
+		OnReady: func(r service.Ready) { tellSystemd(sd, r, log) },
 	})
 	if err != nil {
 		return cli.Exit(err.Error(), exitFailure)
 	}
 	log.Info("scamblock stopped", "uptime", time.Since(start).Round(time.Second))
 	return nil
+}
+
+// tellSystemd sends READY=1 with a status line when systemd started the
+// service as Type=notify (NOTIFY_SOCKET set); otherwise it does nothing.
+func tellSystemd(sd sdnotify.Notifier, r service.Ready, log *slog.Logger) {
+	if !sd.Enabled() {
+		return
+	}
+	status := fmt.Sprintf("serving DNS on %v, %d names listed", r.DNS, r.Names)
+	if r.Follow != nil {
+		status += fmt.Sprintf(", following %s from %s (serial %d)", r.Follow.Zone, r.Follow.Primary, r.Follow.Serial)
+	}
+	if err := sd.Ready(status); err != nil {
+		log.Warn("could not tell systemd the service is ready", "err", err)
+	}
 }

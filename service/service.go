@@ -44,6 +44,8 @@ type Ready struct {
 	DNS  []net.Addr
 	HTTP net.Addr // nil when the HTTP listener is off
 	RPZ  net.Addr // nil when no RPZ zone is served
+	// Names is how many names the compiled lists hold when ready.
+	Names int
 	// Follow is the followed zone's state when ready (--follow); nil
 	// when not following.
 	Follow *follow.Status
@@ -255,6 +257,7 @@ func (s *system) announce(ctx context.Context, onReady func(Ready)) {
 			return
 		}
 	}
+	r.Names = s.lists.Domains.Load().Len()
 	if s.follower != nil {
 		st := s.follower.Status()
 		r.Follow = &st
