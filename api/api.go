@@ -19,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/scamblock/scamblock/lists"
+	"github.com/scamblock/scamblock/ratelimit"
 	"github.com/scamblock/scamblock/store"
 )
 
@@ -65,6 +66,10 @@ type Options struct {
 	// address (default 20/s, burst 40).
 	CheckRate  rate.Limit
 	CheckBurst int
+	// ClientV4Prefix and ClientV6Prefix group clients for those limits
+	// (package ratelimit, as DNS does; default /24 and /56).
+	ClientV4Prefix int
+	ClientV6Prefix int
 	// MaxTTL bounds the publication lifetime a reviewer may ask for
 	// (default 2 years).
 	MaxTTL time.Duration
@@ -80,8 +85,8 @@ type API struct {
 	addresses AddressParser
 	guard     *lists.Guard
 	opts      Options
-	appeals   *limiter
-	checks    *limiter
+	appeals   *ratelimit.Limiter
+	checks    *ratelimit.Limiter
 	now       func() time.Time
 }
 
@@ -132,8 +137,8 @@ func New(o Options) http.Handler {
 	a := &API{
 		store: o.Store, log: o.Logger, onChange: onChange, feeds: o.Feeds, checker: o.Checker,
 		addresses: o.Addresses, guard: o.Guard, opts: o,
-		appeals: newLimiter(o.AppealRate, o.AppealBurst),
-		checks:  newLimiter(o.CheckRate, o.CheckBurst),
+		appeals: newLimiter(o, float64(o.AppealRate), o.AppealBurst),
+		checks:  newLimiter(o, float64(o.CheckRate), o.CheckBurst),
 		now:     time.Now,
 	}
 	return a.routes()

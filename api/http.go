@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scamblock/scamblock/ratelimit"
 	"github.com/scamblock/scamblock/store"
 )
 
@@ -157,10 +158,10 @@ func (a *API) auth(need store.Role, h http.HandlerFunc) http.Handler {
 
 // public serves endpoints that need no token, rate limited per client
 // address when lim is not nil (429 with Retry-After).
-func (a *API) public(lim *limiter, h http.HandlerFunc) http.Handler {
+func (a *API) public(lim *ratelimit.Limiter, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if lim != nil {
-			if ok, wait := lim.allow(clientKey(r), a.now()); !ok {
+		if ip, known := clientAddr(r); lim != nil && known {
+			if ok, wait := lim.Reserve(ip, a.now()); !ok {
 				w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 				writeError(w, &apiError{Status: http.StatusTooManyRequests, Message: "too many requests from your address; retry later"})
 				return

@@ -50,7 +50,7 @@ type Server struct {
 	MemoryLimit Size   `yaml:"memory_limit" flag:"memory-limit" meta:"BYTES" help:"soft memory limit of the Go runtime in BYTES, e.g. 512MiB or 1GiB; 0 = automatic: GOMEMLIMIT if set, else 90% of the cgroup memory limit, else none; read at start"`
 	RPZ         RPZ    `yaml:",inline"`
 	Follow      Follow `yaml:",inline"`
-	Access      Access `yaml:",inline"` // allow_net, deny_net (ops.go)
+	Access      Access `yaml:",inline"` // allow_net, deny_net, rate_limit* (ops.go)
 	TCP         TCP    `yaml:",inline"`
 	Web         Web    `yaml:",inline"`
 }

@@ -12,15 +12,17 @@ import (
 
 func TestAccessSettingsFromEverySource(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "scamblock.yaml")
-	if err := os.WriteFile(path, []byte("server:\n  allow_net: [203.0.113.0/24, \"2001:db8:100::/40\"]\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte("server:\n  allow_net: [203.0.113.0/24, \"2001:db8:100::/40\"]\n  rate_limit: 50\n  rate_limit_slip: 3\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"SCAMBLOCK_DENY_NET": "203.0.113.66/32,2001:db8:100::/48"}
-	c, err := Build(Sources{File: path, Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	env := map[string]string{"SCAMBLOCK_DENY_NET": "203.0.113.66/32,2001:db8:100::/48", "SCAMBLOCK_RATE_LIMIT_V6_PREFIX": "48"}
+	c, err := Build(Sources{File: path, Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Flags: map[string][]string{"rate-limit-v4-prefix": {"28"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Access{AllowNet: List{"203.0.113.0/24", "2001:db8:100::/40"}, DenyNet: List{"203.0.113.66/32", "2001:db8:100::/48"}}
+	want := Access{AllowNet: List{"203.0.113.0/24", "2001:db8:100::/40"}, DenyNet: List{"203.0.113.66/32", "2001:db8:100::/48"},
+		RateLimit: 50, RateLimitV4Prefix: 28, RateLimitV6Prefix: 48, RateLimitSlip: 3}
 	if !reflect.DeepEqual(c.Server.Access, want) {
 		t.Errorf("access\n got %+v\nwant %+v", c.Server.Access, want)
 	}
@@ -39,6 +41,10 @@ func TestOpsSettingsOutOfRangeAreNamed(t *testing.T) {
 		{"allow-net", "203.0.113.0/33", "--allow-net"},
 		{"deny-net", "customers", "--deny-net"},
 		{"allow-net", "", "--allow-net: none given"},
+		{"rate-limit", "-1", "--rate-limit: -1 is negative"},
+		{"rate-limit-v4-prefix", "33", "--rate-limit-v4-prefix: 33 is not a prefix length"},
+		{"rate-limit-v6-prefix", "0", "--rate-limit-v6-prefix: 0 is not a prefix length"},
+		{"rate-limit-slip", "-2", "--rate-limit-slip: -2 is negative"},
 	} {
 		_, err := Build(Sources{Env: func(string) (string, bool) { return "", false }, Flags: map[string][]string{tc.flag: {tc.value}}})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -271,7 +271,7 @@ func (f *fastPath) blocked(q *wireQuery, hit lists.Hit, client netip.Addr, tcp b
 	if q.edns {
 		b = appendOPT(b, f.s.maxUDP, q.do, dns.ExtendedErrorCodeBlocked, hit)
 	}
-	return f.finish(b, q.qtype, OutcomeBlocked, q.limit, client, tcp)
+	return f.finish(b, q.qend, q.qtype, OutcomeBlocked, q.limit, client, tcp)
 }
 
 // answerFor says how policy p answers a blocked query of type qtype: the
@@ -351,17 +351,34 @@ func appendOPT(b []byte, size uint16, do bool, edeCode uint16, hit lists.Hit) []
 	return b
 }
 
-// finish applies the size limit and the rate limit to answer b and counts it.
-func (f *fastPath) finish(b []byte, qtype uint16, o Outcome, limit int, client netip.Addr, tcp bool) ([]byte, bool) {
+// finish applies the size limit and the rate limit to answer b (whose
+// header and question end at qend) and counts it.
+func (f *fastPath) finish(b []byte, qend int, qtype uint16, o Outcome, limit int, client netip.Addr, tcp bool) ([]byte, bool) {
 	if !tcp && len(b) > limit {
 		return nil, false // the general path truncates
 	}
-	if f.s.limit != nil && !tcp && !f.s.limit.allow(client) {
-		f.s.metrics.query(qtype, OutcomeRateLimited)
-		return nil, true
+	if f.s.limit != nil {
+		if limited, slip := f.s.limit.limited(client, tcp); limited {
+			f.s.metrics.query(qtype, OutcomeRateLimited)
+			if !slip {
+				return nil, true
+			}
+			return slipAnswer(b[:qend]), true
+		}
 	}
 	f.s.metrics.query(qtype, o)
 	return b, true
+}
+
+// slipAnswer turns b, a query or an answer cut after its question, into
+// an empty truncated answer: QR, RA and TC set, AA and the rcode cleared,
+// no records.
+func slipAnswer(b []byte) []byte {
+	flags := binary.BigEndian.Uint16(b[2:])
+	flags = flags&^(0x0400|0x000F) | 0x8000 | 0x0200 | 0x0080 // -AA, rcode NOERROR, +QR +TC +RA
+	binary.BigEndian.PutUint16(b[2:], flags)
+	clear(b[6:headerLen]) // no answer, authority or additional records
+	return b
 }
 
 // cached answers q from fresh cache entry e by copying its packed form
@@ -373,7 +390,7 @@ func (f *fastPath) cached(q *wireQuery, e *cacheEntry, client netip.Addr, tcp bo
 	if !ok {
 		return nil, false
 	}
-	return f.finish(b, q.qtype, OutcomeCached, q.limit, client, tcp)
+	return f.finish(b, q.qend, q.qtype, OutcomeCached, q.limit, client, tcp)
 }
 
 // fromEntry writes the answer to q from entry e; false when e has no

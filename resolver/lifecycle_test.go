@@ -281,3 +281,62 @@ func TestTCPPipelining(t *testing.T) {
 		delete(want, r.Id)
 	}
 }
+
+// TestRateLimitSlip: over the rate, every 2nd UDP query (the default slip)
+// gets an empty TC=1 answer and the others none; the fast path (a blocked
+// name) and the chain (a name the fast path declines) behave the same, and
+// both are counted.
+func TestRateLimitSlip(t *testing.T) {
+	for _, tc := range []struct{ path, name string }{
+		{"fast path", "evil.example."},
+		{"chain", "odd!name.test."},
+		{"upstream miss, then cache hits", "a.test."},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			ts := startServer(t, Config{RateLimit: 1, RateBurst: 4}, testList())
+			c := dialUDP(t, ts.udp)
+			const sent = 24
+			for i := range sent {
+				q := new(dns.Msg)
+				q.SetQuestion(tc.name, dns.TypeA)
+				q.Id = uint16(i + 1)
+				b, _ := q.Pack()
+				if _, err := c.Write(b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var full, truncated int
+			buf := make([]byte, 4096)
+			c.SetReadDeadline(time.Now().Add(700 * time.Millisecond))
+			for {
+				n, err := c.Read(buf)
+				if err != nil {
+					break
+				}
+				var r dns.Msg
+				if err := r.Unpack(buf[:n]); err != nil {
+					t.Fatal(err)
+				}
+				if r.Truncated {
+					truncated++
+					if len(r.Answer)+len(r.Ns)+len(r.Extra) != 0 || r.Rcode != dns.RcodeSuccess || len(r.Question) != 1 {
+						t.Errorf("slip answer is not empty NOERROR with the question: %v", &r)
+					}
+				} else {
+					full++
+				}
+			}
+			limited := sent - full
+			// The burst of 4 (a 5th token may arrive while sending), then half
+			// the limited ones truncated and half dropped.
+			if full < 4 || full > 5 || truncated != limited/2 {
+				t.Errorf("%d full answers, %d truncated; want 4-5 full and half of the other %d truncated", full, truncated, limited)
+			}
+			var m dto.Metric
+			ts.metrics.rateLimited[1].Write(&m)
+			if got := int(m.GetCounter().GetValue()); got != truncated {
+				t.Errorf("truncated counter = %d, want %d", got, truncated)
+			}
+		})
+	}
+}

@@ -21,6 +21,7 @@ type metrics struct {
 	tcpClosedBy *prometheus.CounterVec // client TCP connections closed by a limit, by reason
 	tcpConns    func() int             // open client TCP connections (set by New)
 	tcpQueued   func() int64           // answer bytes queued for them (set by New)
+	rateLimited [2]prometheus.Counter  // [dropped, truncated (slip)]
 }
 
 var metricQtypes = [...]uint16{
@@ -58,7 +59,12 @@ func newMetrics(reg prometheus.Registerer, ups []Upstream, cacheLen func() int) 
 		Help: "Queries refused (REFUSED, EDE 18) because the client is outside allow_net or inside deny_net.",
 	})
 
-	m := &metrics{upstream: make(map[Upstream][2]prometheus.Observer, len(ups)), aclRefused: aclRefused}
+	rateLimited := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "scamblock", Subsystem: "dns", Name: "ratelimited_total",
+		Help: "UDP queries over the per-client-prefix rate limit, by action: dropped, or truncated (an empty TC=1 answer, the slip).",
+	}, []string{"action"})
+	m := &metrics{upstream: make(map[Upstream][2]prometheus.Observer, len(ups)), aclRefused: aclRefused,
+		rateLimited: [2]prometheus.Counter{rateLimited.WithLabelValues("dropped"), rateLimited.WithLabelValues("truncated")}}
 	m.tcpClosedBy = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "scamblock", Subsystem: "dns", Name: "tcp_closed_total",
 		Help: "Client TCP connections closed or refused by a limit, by reason (client_limit, connection_limit, memory_budget, write_timeout, write_failed).",
@@ -85,7 +91,7 @@ func newMetrics(reg prometheus.Registerer, ups []Upstream, cacheLen func() int) 
 			latency.WithLabelValues(u.String(), "ok"), latency.WithLabelValues(u.String(), "error")}
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{queries, latency, cacheSize, aclRefused, m.tcpClosedBy, tcpConns, tcpQueued} {
+		for _, c := range []prometheus.Collector{queries, latency, cacheSize, aclRefused, m.tcpClosedBy, tcpConns, tcpQueued, rateLimited} {
 			if err := reg.Register(c); err != nil {
 				var are prometheus.AlreadyRegisteredError
 				if errors.As(err, &are) {

@@ -67,9 +67,14 @@ func (l *udpLoop) startMiss(q *wireQuery, from netip.AddrPort) bool {
 	if down, _ := u.rank(now); down || u.conn.udp == nil {
 		return false
 	}
-	if s.limit != nil && !s.limit.allow(from.Addr()) {
-		s.metrics.query(q.qtype, OutcomeRateLimited)
-		return true
+	if s.limit != nil {
+		if limited, slip := s.limit.limited(from.Addr(), false); limited {
+			s.metrics.query(q.qtype, OutcomeRateLimited)
+			if slip {
+				l.c.WriteToUDPAddrPort(slipAnswer(append([]byte(nil), q.raw[:q.qend]...)), from)
+			}
+			return true
+		}
 	}
 	select {
 	case s.sem <- struct{}{}:

@@ -15,9 +15,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"golang.org/x/time/rate"
-
 	"github.com/scamblock/scamblock/internal/listen"
+	"github.com/scamblock/scamblock/ratelimit"
 )
 
 // Config is everything the server needs; the zero value of each field means
@@ -58,8 +57,11 @@ type Config struct {
 	TCPMemory            int64         // queued answer bytes of all connections; beyond it the one queuing most is closed [32 MiB]
 	TCPWriteTimeout      time.Duration // a write not done in this time closes the connection [3s]
 
-	RateLimit float64 // UDP queries per second per client; 0 = unlimited
-	RateBurst int     // [max(RateLimit, 20)]
+	RateLimit    float64 // UDP queries per second per client prefix (package ratelimit); 0 = unlimited
+	RateBurst    int     // [max(RateLimit, 20)]
+	RateV4Prefix int     // IPv4 clients share a bucket per /RateV4Prefix [24]
+	RateV6Prefix int     // IPv6 clients share a bucket per /RateV6Prefix [56]
+	RateSlip     int     // every RateSlip-th limited UDP query gets an empty TC=1 answer, the rest are dropped [2]; negative: drop all
 
 	Logger   *slog.Logger          // [slog.Default()]
 	QueryLog bool                  // log every query at debug level [off]
@@ -137,6 +139,9 @@ func New(cfg Config, bl Blocklist, zones ...LocalZone) (*Server, error) {
 	s.acl.metrics = s.metrics
 	s.tcp = newTCPConns(cfg, s.metrics.tcpClosed)
 	s.metrics.tcpConns, s.metrics.tcpQueued = s.tcp.count, s.tcp.queued.Load
+	if s.limit != nil {
+		s.limit.metrics = s.metrics
+	}
 	return s, nil
 }
 
@@ -217,6 +222,9 @@ func withDefaults(c Config) Config {
 	if c.DrainTimeout == 0 {
 		c.DrainTimeout = 3 * time.Second
 	}
+	if c.RateSlip == 0 {
+		c.RateSlip = 2
+	}
 	if c.RateBurst <= 0 {
 		c.RateBurst = max(int(c.RateLimit), 20)
 	}
@@ -250,7 +258,8 @@ func (s *Server) buildChain(ups []Upstream, bl Blocklist, zones []LocalZone) Han
 	s.acl = &ACL{allowed: cfg.ACL, denied: cfg.Deny, next: h}
 	h = s.acl
 	if cfg.RateLimit > 0 {
-		s.limit = &RateLimit{limit: rate.Limit(cfg.RateLimit), burst: cfg.RateBurst, next: h, clients: map[netip.Addr]*rate.Limiter{}}
+		lim := ratelimit.New(ratelimit.Config{Rate: cfg.RateLimit, Burst: cfg.RateBurst, V4Prefix: cfg.RateV4Prefix, V6Prefix: cfg.RateV6Prefix})
+		s.limit = &RateLimit{lim: lim, slip: uint64(max(cfg.RateSlip, 0)), next: h}
 		h = s.limit
 	}
 	return h

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -107,14 +108,19 @@ func (s *system) newResolver(srv config.Server, reg *prometheus.Registry) error 
 		return err
 	}
 	rc := resolver.Config{
-		Listen:    srv.DNSListen,
-		ACL:       allow,
-		Deny:      deny,
-		Upstreams: srv.Upstreams,
-		Policy:    s.policy,
-		CacheSize: srv.CacheSize,
-		Logger:    s.log.With("part", "resolver"),
-		Metrics:   reg,
+		Listen:       srv.DNSListen,
+		ACL:          allow,
+		Deny:         deny,
+		RateLimit:    float64(srv.Access.RateLimit),
+		RateBurst:    srv.Access.RateLimit, // one second's worth
+		RateV4Prefix: srv.Access.RateLimitV4Prefix,
+		RateV6Prefix: srv.Access.RateLimitV6Prefix,
+		RateSlip:     cmp.Or(srv.Access.RateLimitSlip, -1), // 0 = drop all; the resolver's 0 means its default
+		Upstreams:    srv.Upstreams,
+		Policy:       s.policy,
+		CacheSize:    srv.CacheSize,
+		Logger:       s.log.With("part", "resolver"),
+		Metrics:      reg,
 
 		MaxTCPConns:          srv.TCP.MaxConns,
 		MaxTCPConnsPerClient: srv.TCP.MaxConnsPerClient,
@@ -134,7 +140,8 @@ func (s *system) newResolver(srv config.Server, reg *prometheus.Registry) error 
 
 // newHTTP builds the web pages and the HTTP API (researcher flow,
 // verdicts, feed status, /metrics) behind them, and binds the listener.
-func (s *system) newHTTP(addr string, web config.Web, reg *prometheus.Registry) error {
+func (s *system) newHTTP(addr string, srv config.Server, reg *prometheus.Registry) error {
+	web := srv.Web
 	checker := verdict.New(s.lists, s.log)
 	apiHandler := api.New(api.Options{
 		Store:             s.db,
@@ -144,6 +151,8 @@ func (s *system) newHTTP(addr string, web config.Web, reg *prometheus.Registry) 
 		Checker:           apiChecker{checker},
 		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		Addresses:         api.AddressParserFunc(parseAddress),
+		ClientV4Prefix:    srv.Access.RateLimitV4Prefix, // the DNS rate limit's client prefixes
+		ClientV6Prefix:    srv.Access.RateLimitV6Prefix,
 	})
 	handler, err := webui.New(webui.Options{
 		Store:             s.db,

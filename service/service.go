@@ -139,7 +139,7 @@ func assemble(ctx context.Context, cfg *config.Config, policy resolver.Policy, d
 		s.lists.OnCompiled(p.offer)
 	}
 	if srv.HTTPListen != "" {
-		if err := s.newHTTP(srv.HTTPListen, srv.Web, reg); err != nil {
+		if err := s.newHTTP(srv.HTTPListen, srv, reg); err != nil {
 			return nil, err
 		}
 	}
