@@ -18,8 +18,11 @@ import (
 // of records {name, url, category, subcategory, description, addresses:
 // {TICKER: [...]}, reporter}. The document is split into records at each
 // top-level "- " item (and at a "- name:" that is indented like a record's
-// keys, the fault in uris.yaml) and each record is decoded on its own, so a
-// broken record loses only itself and is reported with its line.
+// keys, the fault in uris.yaml); the records are decoded by yaml.v3 in
+// batches of recordBatch (one parse per batch, and memory bounded by the
+// batch, not the file). A batch that does not decode into one mapping per
+// record is decoded record by record, so a broken record loses only itself
+// and is reported with its line.
 //
 // Each record gives one target from url (falling back to name when url is
 // missing or not a host): a host entry, or a KindURL "host/path" (plus the
@@ -27,11 +30,99 @@ import (
 // "scamming", "malware", "hacked"). Addresses become KindAddress entries
 // with Chain = ticker lower-cased and Links = [host] when the record has one.
 func (p *parser) cryptoScamDB(r io.Reader) error {
-	return p.yamlRecords(r, p.yamlRecord)
+	return p.yamlBatches(r, recordBatch)
+}
+
+// yamlBatches reads the records of r, decoding size of them at a time.
+func (p *parser) yamlBatches(r io.Reader, size int) error {
+	b := recordBatcher{size: size, emit: p.emitRecord, reject: func(start int, text []byte, err error) {
+		p.rep.Reject(start, firstLine(text), ReasonSyntax, err.Error())
+	}}
+	err := p.yamlRecords(r, b.add)
+	b.flush()
+	return err
+}
+
+// recordBatch is the number of records decoded in one yaml.v3 parse: enough
+// to spread the parser's set-up (a record alone costs ~3× more per record),
+// few enough that the node tree stays small (a whole 2 MB file at once
+// takes seconds and tens of MB).
+const recordBatch = 64
+
+// recordBatcher gathers consecutive records and decodes them together.
+type recordBatcher struct {
+	size   int // records a batch holds
+	emit   func(start int, rec csdbRecord)
+	reject func(start int, text []byte, err error)
+
+	text   []byte // the batch's records, one after the other
+	starts []int  // first line of each record in the file
+	ends   []int  // end of each record in text
+	next   int    // the line that follows the batch
+}
+
+// add appends one record (text is copied); records that do not follow the
+// batch's last line (a skipped over-long line between them) start a new one.
+func (b *recordBatcher) add(start int, text []byte) {
+	if len(b.starts) > 0 && start != b.next {
+		b.flush()
+	}
+	b.text = append(b.text, text...)
+	b.starts = append(b.starts, start)
+	b.ends = append(b.ends, len(b.text))
+	b.next = start + bytes.Count(text, []byte("\n"))
+	if len(b.starts) >= b.size {
+		b.flush()
+	}
+}
+
+// flush decodes the batch and emits its records in order.
+func (b *recordBatcher) flush() {
+	if len(b.starts) == 0 {
+		return
+	}
+	if items, ok := batchRecords(b.starts[0], b.text, len(b.starts)); ok {
+		for i, rec := range items {
+			b.emit(b.starts[i], rec)
+		}
+	} else {
+		from := 0
+		for i, start := range b.starts {
+			text := b.text[from:b.ends[i]]
+			from = b.ends[i]
+			rec, err := nodeRecord(start, text)
+			if err != nil {
+				b.reject(start, text, err)
+				continue
+			}
+			b.emit(start, rec)
+		}
+	}
+	b.text, b.starts, b.ends = b.text[:0], b.starts[:0], b.ends[:0]
+}
+
+// batchRecords decodes n consecutive records whose text starts at the
+// file's line start; false unless the text is one sequence of n mappings.
+func batchRecords(start int, text []byte, n int) ([]csdbRecord, bool) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(text, &doc); err != nil {
+		return nil, false
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode || len(doc.Content[0].Content) != n {
+		return nil, false
+	}
+	out := make([]csdbRecord, n)
+	for i, m := range doc.Content[0].Content {
+		if m.Kind != yaml.MappingNode {
+			return nil, false
+		}
+		out[i] = recordOf(m, start)
+	}
+	return out, true
 }
 
 // yamlRecords splits a CryptoScamDB document into records and calls fn
-// with each record's first line and text.
+// with each record's first line and text (reused after fn returns).
 func (p *parser) yamlRecords(r io.Reader, fn func(start int, text []byte)) error {
 	var rec bytes.Buffer
 	start := 0
@@ -104,30 +195,22 @@ type csdbRecord struct {
 	tickers             []tickerList
 }
 
-func (p *parser) yamlRecord(start int, text []byte) {
-	rec, ok := fastRecord(start, text)
-	if !ok {
-		var err error
-		rec, err = nodeRecord(start, text)
-		if err != nil {
-			p.rep.Reject(start, firstLine(text), ReasonSyntax, err.Error())
-			return
-		}
-	}
-	p.emitRecord(start, rec)
-}
-
-// nodeRecord decodes one record with yaml.v3.
+// nodeRecord decodes one record on its own.
 func nodeRecord(start int, text []byte) (csdbRecord, error) {
-	var rec csdbRecord
 	var doc yaml.Node
 	if err := yaml.Unmarshal(text, &doc); err != nil {
-		return rec, fmt.Errorf("invalid YAML record: %s", absYAMLError(err, start))
+		return csdbRecord{}, fmt.Errorf("invalid YAML record: %s", absYAMLError(err, start))
 	}
 	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode || len(doc.Content[0].Content) != 1 || doc.Content[0].Content[0].Kind != yaml.MappingNode {
-		return rec, errors.New("record is not a single mapping")
+		return csdbRecord{}, errors.New("record is not a single mapping")
 	}
-	m := doc.Content[0].Content[0]
+	return recordOf(doc.Content[0].Content[0], start), nil
+}
+
+// recordOf reads a record's mapping node; node lines count from the line
+// start of the file.
+func recordOf(m *yaml.Node, start int) csdbRecord {
+	var rec csdbRecord
 	line := func(nd *yaml.Node) int { return start + nd.Line - 1 }
 	sc := func(nd *yaml.Node) scalar {
 		return scalar{value: nd.Value, line: line(nd), ok: nd.Kind == yaml.ScalarNode}
@@ -162,7 +245,7 @@ func nodeRecord(start int, text []byte) (csdbRecord, error) {
 			}
 		}
 	}
-	return rec, nil
+	return rec
 }
 
 // emitRecord turns a record into entries.

@@ -751,41 +751,23 @@ type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errBoom }
 
-// TestFastRecordMatchesYAML checks, on every record of the real CryptoScamDB
-// files, that the fast record reader agrees with yaml.v3 wherever it
-// accepts a record, and that it accepts nearly all of them.
-func TestFastRecordMatchesYAML(t *testing.T) {
+// TestYAMLBatchesMatchRecordByRecord checks, on the real CryptoScamDB
+// files, that decoding the records in batches gives exactly what decoding
+// each record on its own gives: the same entries, lines and rejects.
+func TestYAMLBatchesMatchRecordByRecord(t *testing.T) {
 	root := feedDir(t)
 	for _, name := range []string{"urls.yaml", "uris.yaml"} {
-		fh, err := os.Open(filepath.Join(root, "cryptoscamdb-blacklist", name))
+		data, err := os.ReadFile(filepath.Join(root, "cryptoscamdb-blacklist", name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := &parser{rep: &Report{}}
-		total, fast := 0, 0
-		err = p.yamlRecords(fh, func(start int, text []byte) {
-			total++
-			got, ok := fastRecord(start, text)
-			if !ok {
-				return
-			}
-			fast++
-			want, err := nodeRecord(start, text)
-			if err != nil {
-				t.Errorf("%s:%d: fast reader accepted a record yaml.v3 rejects (%v)", name, start, err)
-				return
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("%s:%d: fast %+v\nyaml.v3 %+v", name, start, got, want)
-			}
-		})
-		fh.Close()
-		if err != nil {
-			t.Fatal(err)
+		batched, batchedRep := parseYAMLBatches(t, data, recordBatch)
+		single, singleRep := parseYAMLBatches(t, data, 1)
+		if !reflect.DeepEqual(batched, single) || !reflect.DeepEqual(batchedRep, singleRep) {
+			t.Errorf("%s: batches of %d give %d entries %+v, record by record %d entries %+v", name, recordBatch, len(batched), batchedRep, len(single), singleRep)
 		}
-		t.Logf("%s: %d of %d records read by the fast path", name, fast, total)
-		if fast < total*9/10 {
-			t.Errorf("%s: only %d of %d records on the fast path", name, fast, total)
+		if len(batched) == 0 {
+			t.Errorf("%s: no entries", name)
 		}
 	}
 }
@@ -807,4 +789,15 @@ func TestSpecialUseAndUnknownTLDAreCounted(t *testing.T) {
 			t.Fatalf("examples %v", ex)
 		}
 	})
+}
+
+// parseYAMLBatches parses a CryptoScamDB document size records at a time.
+func parseYAMLBatches(tb testing.TB, data []byte, size int) ([]lists.Entry, Report) {
+	tb.Helper()
+	var out []lists.Entry
+	p := &parser{rep: &Report{}, emit: func(e lists.Entry) { out = append(out, e) }}
+	if err := p.yamlBatches(bytes.NewReader(data), size); err != nil {
+		tb.Fatal(err)
+	}
+	return out, *p.rep
 }

@@ -3,13 +3,12 @@ package parse
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/scamblock/scamblock/internal/feedstest"
 
@@ -110,21 +109,12 @@ func FuzzCryptoScamDB(f *testing.F) {
 	seedFromFeeds(f, func(b []byte) { f.Add(b) }, "cryptoscamdb-blacklist/*.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkParse(t, FormatCryptoScamDB, data, Options{})
-		// Where the fast record reader accepts a record, yaml.v3 must agree.
-		p := &parser{rep: &Report{}}
-		p.yamlRecords(bytes.NewReader(data), func(start int, text []byte) {
-			got, ok := fastRecord(start, text)
-			if !ok {
-				return
-			}
-			want, err := nodeRecord(start, text)
-			if err != nil {
-				t.Fatalf("fast reader accepted %q, yaml.v3 rejects it: %v", text, err)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("record %q: fast %+v, yaml.v3 %+v", text, got, want)
-			}
-		})
+		// Batches must give what record-by-record decoding gives.
+		batched, batchedRep := parseYAMLBatches(t, data, 3)
+		single, singleRep := parseYAMLBatches(t, data, 1)
+		if !reflect.DeepEqual(batched, single) || !reflect.DeepEqual(batchedRep, singleRep) {
+			t.Fatalf("%q: batches %+v %+v, record by record %+v %+v", data, batched, batchedRep, single, singleRep)
+		}
 	})
 }
 
@@ -153,48 +143,33 @@ func FuzzDetect(f *testing.F) {
 	})
 }
 
-// FuzzJSONScanner checks the tokenizer against encoding/json: on valid JSON
-// the same tokens, on invalid JSON an error.
-func FuzzJSONScanner(f *testing.F) {
-	for _, s := range []string{`{"a": [1, -2.5e3, true, false, null, "x\u00e9\n"]}`, `[]`, `{}`, `"s"`, `01`, `[1,]`, `{"a" 1}`, "[\"\xff\"]", `1e400`, `[tru]`, `{"a":1}x`} {
+// FuzzJSONStream checks the token walk behind every JSON format: the line
+// of each token is one more than the newlines before it (read one byte at
+// a time, so the line counter sees the decoder's smallest reads), and a
+// document is accepted exactly when encoding/json finds it valid.
+func FuzzJSONStream(f *testing.F) {
+	for _, s := range []string{`{"a": [1, -2.5e3, true, false, null, "x\u00e9\n"]}`, `[]`, `{}`, `"s"`, `01`, `[1,]`, `{"a" 1}`, "[\"\xff\"]", `1e400`, `[tru]`, `{"a":1}x`, "[\n\"a\",\r\n\t\"b\"\n]\n", `{"a":1,"a":2}`, `[1] [2]`} {
 		f.Add([]byte(s))
 	}
 	seedFromFeeds(f, func(b []byte) { f.Add(b) }, "*/*.json")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var want []json.Token
-		dec := json.NewDecoder(bytes.NewReader(data))
-		valid := json.Valid(data)
-		if valid {
-			for {
-				tok, err := dec.Token()
-				if err != nil {
-					// Valid JSON that encoding/json cannot hold (1e400) must fail too.
-					valid = errors.Is(err, io.EOF)
-					break
-				}
-				want = append(want, tok)
-			}
-		}
-		sc := newJSONScanner(bytes.NewReader(data))
-		var got []json.Token
+		j := newJSONStream(iotest.OneByteReader(bytes.NewReader(data)))
 		var err error
 		for {
-			var tok json.Token
-			tok, err = sc.Token()
-			if err != nil {
+			if _, err = j.token(); err != nil {
 				break
 			}
-			got = append(got, tok)
-			if len(got) > len(data)+1 {
-				t.Fatal("scanner does not advance")
+			off := j.dec.InputOffset()
+			if want := 1 + bytes.Count(data[:off], []byte("\n")); j.line() != want {
+				t.Fatalf("%q: token ending at %d on line %d, counted %d", data, off, want, j.line())
+			}
+			if j.dec.StackDepth() == 0 {
+				err = j.end()
+				break
 			}
 		}
-		if valid {
-			if !errors.Is(err, io.EOF) || !reflect.DeepEqual(got, want) {
-				t.Fatalf("valid JSON %q: scanner %v (%v), encoding/json %v", data, got, err, want)
-			}
-		} else if errors.Is(err, io.EOF) {
-			t.Fatalf("invalid JSON %q accepted: %v", data, got)
+		if valid := json.Valid(data); valid != (err == nil) {
+			t.Fatalf("%q: encoding/json valid %v, stream error %v", data, valid, err)
 		}
 	})
 }

@@ -1,10 +1,11 @@
 package parse
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/scamblock/scamblock/lists"
 )
@@ -22,10 +23,11 @@ func (p *parser) chainOr(def string) string {
 	return def
 }
 
-// openJSON starts a document that must begin with the delimiter d.
-func openJSON(r io.Reader, d json.Delim, what string) (*jsonStream, error) {
+// openJSON starts a document that must begin with a token of kind k
+// ('{' or '[').
+func openJSON(r io.Reader, k jsontext.Kind, what string) (*jsonStream, error) {
 	j := newJSONStream(r)
-	if err := j.expect(d, what); err != nil {
+	if err := j.expect(k, what); err != nil {
 		return nil, err
 	}
 	return j, nil
@@ -36,11 +38,7 @@ func openJSON(r io.Reader, d json.Delim, what string) (*jsonStream, error) {
 // report instead of silently dropped.
 func (p *parser) unsupportedKey(j *jsonStream, line int, key string) error {
 	p.rep.Reject(line, key, ReasonUnsupported, "unknown key; its value was skipped")
-	tok, err := j.token()
-	if err != nil {
-		return err
-	}
-	return j.skip(tok)
+	return j.skip()
 }
 
 // metamask parses eth-phishing-detect's config.json: blacklist → Block,
@@ -73,17 +71,16 @@ func (p *parser) metamask(r io.Reader) error {
 	err = j.object(func(line int, key string) error {
 		switch key {
 		case "version", "tolerance":
-			tok, err := j.token()
+			n, v, err := j.wholeNumber()
 			if err != nil {
 				return err
 			}
-			n, ok := tok.(float64)
-			if !ok || n < 0 || n != float64(int(n)) {
-				p.rep.Reject(j.line(), key, ReasonSyntax, "want a non-negative integer, found "+describe(tok))
-				return j.skip(tok)
+			if n < 0 {
+				p.rep.Reject(j.line(), key, ReasonSyntax, "want a non-negative integer, found "+describe(v))
+				return nil
 			}
 			if key == "tolerance" {
-				tolerance = int(n)
+				tolerance = n
 			}
 			return nil
 		case "fuzzylist":
@@ -310,11 +307,7 @@ func (p *parser) spmediaJSON(r io.Reader) error {
 	err = j.object(func(line int, key string) error {
 		switch key {
 		case "metadata":
-			tok, err := j.token()
-			if err != nil {
-				return err
-			}
-			return j.skip(tok)
+			return j.skip()
 		case "detected_urls":
 			seen = true
 			return j.arrayValue(p.rep, key, func(line int, s string) {

@@ -1,96 +1,127 @@
 package parse
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/scamblock/scamblock/lists"
 )
 
-// jsonStream walks a JSON document token by token, with line numbers.
+// jsonStream walks a JSON document token by token with jsontext (from
+// github.com/go-json-experiment/json, the proposed encoding/json/v2, which
+// builds without GOEXPERIMENT) and knows the line of every token: the input
+// passes through a lineCounter that counts the newlines before the
+// decoder's offset. Duplicate object names are allowed (as encoding/json
+// does) and invalid UTF-8 in a string becomes U+FFFD.
 type jsonStream struct {
-	sc *jsonScanner
+	dec   *jsontext.Decoder
+	lines *lineCounter
 }
 
 func newJSONStream(r io.Reader) *jsonStream {
-	return &jsonStream{sc: newJSONScanner(r)}
+	lc := &lineCounter{r: r, line: 1}
+	return &jsonStream{
+		lines: lc,
+		dec:   jsontext.NewDecoder(lc, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
+	}
 }
 
-// line is the line on which the last token ended.
-func (j *jsonStream) line() int { return j.sc.tokLine }
+// line is the line on which the last token or value ended.
+func (j *jsonStream) line() int { return j.lines.at(j.dec.InputOffset()) }
 
-func (j *jsonStream) token() (json.Token, error) {
-	tok, err := j.sc.Token()
+// fail turns a decoder error into one that names the line.
+func (j *jsonStream) fail(err error) error {
+	var se *jsontext.SyntacticError
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("line %d: unexpected end of JSON input: %w", j.lines.at(math.MaxInt64), io.ErrUnexpectedEOF)
+	case errors.As(err, &se):
+		return fmt.Errorf("line %d: invalid JSON: %w", j.lines.at(se.ByteOffset), se.Err)
+	}
+	return err // the reader's
+}
+
+func (j *jsonStream) token() (jsontext.Token, error) {
+	tok, err := j.dec.ReadToken()
 	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("line %d: unexpected end of JSON input: %w", j.sc.line, io.ErrUnexpectedEOF)
-		}
-		return nil, err
+		return tok, j.fail(err)
 	}
 	return tok, nil
 }
 
-// expect reads the next token and fails unless it is the delimiter d.
-func (j *jsonStream) expect(d json.Delim, what string) error {
-	tok, err := j.token()
+// value reads the next whole value (an object or array with all it holds).
+func (j *jsonStream) value() (jsontext.Value, error) {
+	v, err := j.dec.ReadValue()
 	if err != nil {
-		return err
+		return nil, j.fail(err)
 	}
-	if tok != d {
-		return fmt.Errorf("line %d: %s: want %q, found %v", j.line(), what, d, describe(tok))
+	return v, nil
+}
+
+// skip consumes the next value.
+func (j *jsonStream) skip() error {
+	if err := j.dec.SkipValue(); err != nil {
+		return j.fail(err)
 	}
 	return nil
 }
 
-func describe(tok json.Token) string {
-	switch v := tok.(type) {
-	case json.Delim:
-		return fmt.Sprintf("%q", v.String())
-	case string:
-		return fmt.Sprintf("string %q", v)
-	case nil:
-		return "null"
-	default:
-		return fmt.Sprintf("%T %v", v, v)
-	}
-}
-
-// skip consumes the rest of a value whose first token was tok.
-func (j *jsonStream) skip(tok json.Token) error {
-	d, ok := tok.(json.Delim)
-	if !ok || (d != '{' && d != '[') {
-		return nil
-	}
-	depth := 1
-	for depth > 0 {
-		t, err := j.token()
+// expect reads the next token and fails unless it is of kind k.
+func (j *jsonStream) expect(k jsontext.Kind, what string) error {
+	if got := j.dec.PeekKind(); got != k && got != 0 {
+		v, err := j.value()
 		if err != nil {
 			return err
 		}
-		if d, ok := t.(json.Delim); ok {
-			switch d {
-			case '{', '[':
-				depth++
-			default:
-				depth--
-			}
-		}
+		return fmt.Errorf("line %d: %s: want %q, found %s", j.line(), what, k.String(), describe(v))
 	}
-	return nil
+	_, err := j.token()
+	return err
+}
+
+// describe names a value for a reject or an error: its kind, and the text
+// of a scalar (cut at 80 bytes).
+func describe(v jsontext.Value) string {
+	switch v.Kind() {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 'n':
+		return "null"
+	case '"':
+		return "string " + clip(string(v))
+	case '0':
+		return "number " + clip(string(v))
+	}
+	return "bool " + string(v)
+}
+
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
 }
 
 // end checks that nothing but blanks follows the top-level value.
 func (j *jsonStream) end() error {
-	_, err := j.sc.Token()
-	if errors.Is(err, io.EOF) {
-		return nil
+	if j.dec.PeekKind() == 0 {
+		_, err := j.dec.ReadToken()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return j.fail(err)
+		}
 	}
-	if err == nil {
-		err = fmt.Errorf("line %d: data after the end of the JSON document", j.sc.line)
-	}
-	return err
+	return fmt.Errorf("line %d: data after the end of the JSON document", j.line())
 }
 
 // stringArray reads the elements of an array whose '[' has been consumed,
@@ -98,21 +129,25 @@ func (j *jsonStream) end() error {
 // syntax with their line, and skipped.
 func (j *jsonStream) stringArray(rep *Report, fn func(line int, s string)) error {
 	for {
-		tok, err := j.token()
-		if err != nil {
+		switch j.dec.PeekKind() {
+		case ']':
+			_, err := j.token()
 			return err
-		}
-		if tok == json.Delim(']') {
-			return nil
-		}
-		line := j.line()
-		if s, ok := tok.(string); ok {
-			fn(line, s)
-			continue
-		}
-		rep.Reject(line, describe(tok), ReasonSyntax, "array element is not a string")
-		if err := j.skip(tok); err != nil {
+		case '"':
+			tok, err := j.token()
+			if err != nil {
+				return err
+			}
+			fn(j.line(), tok.String())
+		case 0:
+			_, err := j.token() // the error, with its line
 			return err
+		default:
+			v, err := j.value()
+			if err != nil {
+				return err
+			}
+			rep.Reject(j.line(), describe(v), ReasonSyntax, "array element is not a string")
 		}
 	}
 }
@@ -125,14 +160,10 @@ func (j *jsonStream) object(fn func(line int, key string) error) error {
 		if err != nil {
 			return err
 		}
-		if tok == json.Delim('}') {
+		if tok.Kind() == '}' {
 			return nil
 		}
-		key, ok := tok.(string)
-		if !ok {
-			return fmt.Errorf("line %d: object key is %s", j.line(), describe(tok))
-		}
-		if err := fn(j.line(), key); err != nil {
+		if err := fn(j.line(), tok.String()); err != nil {
 			return err
 		}
 	}
@@ -141,15 +172,69 @@ func (j *jsonStream) object(fn func(line int, key string) error) error {
 // arrayValue consumes the value of a member that should be an array of
 // strings; anything else is rejected (one reject with the key) and skipped.
 func (j *jsonStream) arrayValue(rep *Report, key string, fn func(line int, s string)) error {
-	tok, err := j.token()
-	if err != nil {
+	if k := j.dec.PeekKind(); k != '[' && k != 0 {
+		v, err := j.value()
+		if err != nil {
+			return err
+		}
+		rep.Reject(j.line(), key, ReasonSyntax, "value is "+describe(v)+", want an array of strings")
+		return nil
+	}
+	if _, err := j.token(); err != nil {
 		return err
 	}
-	if tok != json.Delim('[') {
-		rep.Reject(j.line(), key, ReasonSyntax, "value is "+describe(tok)+", want an array of strings")
-		return j.skip(tok)
-	}
 	return j.stringArray(rep, fn)
+}
+
+// wholeNumber reads a member's value that should be a non-negative integer;
+// ok is false (and the value consumed) for anything else.
+func (j *jsonStream) wholeNumber() (n int, v jsontext.Value, err error) {
+	v, err = j.value()
+	if err != nil {
+		return 0, nil, err
+	}
+	if v.Kind() != '0' {
+		return -1, v, nil
+	}
+	f, perr := strconv.ParseFloat(string(v), 64)
+	if perr != nil || f < 0 || f != math.Trunc(f) || f > math.MaxInt32 {
+		return -1, v, nil
+	}
+	return int(f), v, nil
+}
+
+// lineCounter passes the decoder's reads through and keeps the bytes it has
+// not counted yet, so that at can count the newlines up to any offset at or
+// after the last one asked for. It keeps only what the decoder has read
+// ahead of the last token, not the document.
+type lineCounter struct {
+	r     io.Reader
+	buf   []byte // buf[start:] is the input from offset base on
+	start int
+	base  int64
+	line  int // the line at offset base
+}
+
+func (c *lineCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.start > 0 && c.start >= len(c.buf)/2 {
+		c.buf = c.buf[:copy(c.buf, c.buf[c.start:])]
+		c.start = 0
+	}
+	c.buf = append(c.buf, p[:n]...)
+	return n, err
+}
+
+// at returns the line of the byte at off (the line count past the end of
+// what was read, for an offset beyond it).
+func (c *lineCounter) at(off int64) int {
+	if k := off - c.base; k > 0 {
+		k = min(k, int64(len(c.buf)-c.start))
+		c.line += bytes.Count(c.buf[c.start:c.start+int(k)], []byte{'\n'})
+		c.start += int(k)
+		c.base += k
+	}
+	return c.line
 }
 
 // rejectEmpty records an empty string value; it returns true when s is blank.
