@@ -168,8 +168,8 @@ func parseQuery(raw []byte, nameBuf *nameBuf, maxUDP uint16) (wireQuery, bool) {
 		if len(raw) < p+11 || raw[p] != 0 || binary.BigEndian.Uint16(raw[p+1:]) != dns.TypeOPT || raw[p+6] != 0 {
 			return q, false // not a root OPT, or EDNS version != 0 (BADVERS on the general path)
 		}
-		if p+11+int(binary.BigEndian.Uint16(raw[p+9:])) != len(raw) {
-			return q, false
+		if p+11+int(binary.BigEndian.Uint16(raw[p+9:])) != len(raw) || !wellFormedOptions(raw[p+11:]) {
+			return q, false // the general path answers FORMERR (RFC 6891 6.1.2)
 		}
 		q.edns, q.do = true, binary.BigEndian.Uint16(raw[p+7:])&0x8000 != 0
 		q.limit = min(max(int(binary.BigEndian.Uint16(raw[p+3:])), dns.MinMsgSize), int(maxUDP))
@@ -179,6 +179,22 @@ func parseQuery(raw []byte, nameBuf *nameBuf, maxUDP uint16) (wireQuery, bool) {
 	nameBuf[n] = '.'
 	q.fqdn = unsafe.String(&nameBuf[0], n+1) // the cache key's form; see nameBuf
 	return q, true
+}
+
+// wellFormedOptions reports whether rdata (an OPT record's) is a sequence
+// of whole options: code, length, then length bytes.
+func wellFormedOptions(rdata []byte) bool {
+	for len(rdata) > 0 {
+		if len(rdata) < 4 {
+			return false
+		}
+		n := 4 + int(binary.BigEndian.Uint16(rdata[2:]))
+		if n > len(rdata) {
+			return false
+		}
+		rdata = rdata[n:]
+	}
+	return true
 }
 
 // lowerName copies the question name of raw into nameBuf, lower case and
