@@ -82,6 +82,7 @@ func (a *API) checkBulk(w http.ResponseWriter, r *http.Request) {
 		}
 		res := CheckResult{Indicator: ind}
 		if len(ind) > maxIndicatorLen {
+			res.Indicator = echo(ind)
 			res.Error = fmt.Sprintf("[%d]: %d bytes, the limit is %d", i, len(ind), maxIndicatorLen)
 		} else if v, err := a.checker.Check(r.Context(), ind); err == nil {
 			res.Result = v

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scamblock/scamblock/ratelimit"
 	"github.com/scamblock/scamblock/store"
@@ -43,7 +44,45 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
-	writeJSON(w, e.Status, ErrorResponse{Error: e.Message, Field: e.Field})
+	writeJSON(w, e.Status, ErrorResponse{Error: shorten(e.Message), Field: e.Field})
+}
+
+// maxEcho is how much of a client's input an error may quote.
+const maxEcho = 200
+
+// shorten cuts the middle out of a message longer than maxEcho plus a
+// reason's worth, so a huge input is not echoed back whole: the start (which
+// quotes the input) and the end (which says what is wrong) are kept.
+func shorten(msg string) string {
+	const tail = 120
+	if len(msg) <= maxEcho+tail+40 {
+		return msg
+	}
+	head, end := validPrefix(msg[:maxEcho]), msg[len(msg)-tail:]
+	for len(end) > 0 && !utf8.RuneStart(end[0]) {
+		end = end[1:]
+	}
+	return fmt.Sprintf("%s… (%d bytes cut) …%s", head, len(msg)-len(head)-len(end), end)
+}
+
+// echo returns at most maxEcho bytes of s, marked when cut.
+func echo(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	return fmt.Sprintf("%s… (%d bytes)", validPrefix(s[:maxEcho]), len(s))
+}
+
+// validPrefix drops a rune cut in half at the end of s.
+func validPrefix(s string) string {
+	for len(s) > 0 {
+		r, n := utf8.DecodeLastRuneInString(s)
+		if r != utf8.RuneError || n > 1 {
+			break
+		}
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // storeError maps a store error to a reply; unexpected errors are logged
