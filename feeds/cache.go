@@ -29,6 +29,44 @@ type cacheMeta struct {
 	Report       parse.Report `json:"report"`
 }
 
+// failureRecord is the last failed refresh of a feed, kept in
+// <dir>/<safe-name>.failure.json until a refresh succeeds.
+type failureRecord struct {
+	At    time.Time `json:"at"`
+	Error string    `json:"error"`
+}
+
+func (c cache) failurePath(name string) string {
+	return filepath.Join(c.dir, SafeName(name)+".failure.json")
+}
+
+// storeFailure records r, or removes the record when r.Error is "".
+func (c cache) storeFailure(name string, r failureRecord) error {
+	if r.Error == "" {
+		if err := os.Remove(c.failurePath(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(c.failurePath(name), append(b, '\n'))
+}
+
+func (c cache) loadFailure(name string) (failureRecord, bool) {
+	var r failureRecord
+	b, err := os.ReadFile(c.failurePath(name))
+	if err != nil || json.Unmarshal(b, &r) != nil || r.Error == "" {
+		return r, false
+	}
+	return r, true
+}
+
 // cache is the last-good store of one data directory:
 // <dir>/<safe-name> holds the body, <dir>/<safe-name>.json the metadata.
 type cache struct{ dir string }

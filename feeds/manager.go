@@ -186,6 +186,7 @@ func (m *Manager) LoadCached(ctx context.Context) error {
 		if !fs.feed.Enabled {
 			continue
 		}
+		m.restoreFailure(fs)
 		var err error
 		if fs.feed.IsRemote() {
 			err = m.loadCached(ctx, fs)
@@ -210,6 +211,21 @@ func (m *Manager) LoadCached(ctx context.Context) error {
 // removeStaleTemps deletes downloads and metadata writes that a crash left
 // half done in the cache directory (an hour old or more, so that a second
 // process on the same directory is not disturbed).
+// restoreFailure shows the last failure recorded in the data directory
+// until the next attempt.
+func (m *Manager) restoreFailure(fs *feedState) {
+	if m.cache == nil || !fs.feed.IsRemote() {
+		return
+	}
+	rec, ok := m.cache.loadFailure(fs.feed.Name)
+	if !ok {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fs.lastErr, fs.lastAttempt = rec.Error, rec.At
+}
+
 func (m *Manager) removeStaleTemps() {
 	if m.cache == nil {
 		return
@@ -566,6 +582,12 @@ func shrinkCheck(guard float64, prev, n int, rep parse.Report) error {
 func (m *Manager) succeed(fs *feedState, start time.Time, set *lists.Set, meta cacheMeta) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if fs.failures > 0 {
+		m.log.Info("feed refreshed again after failing", slog.String("feed", fs.feed.Name), slog.Int("failures", fs.failures))
+	}
+	if fs.failures > 0 || fs.lastErr != "" {
+		m.storeFailure(fs.feed, time.Time{}, "")
+	}
 	if set != nil {
 		fs.set = set
 	}
@@ -595,15 +617,32 @@ func (m *Manager) fail(fs *feedState, log *slog.Logger, start time.Time, err err
 		}
 		fs.nextFetch = start.Add(min(d, iv) + jitter(min(d, iv)/10))
 	}
-	using, next := fs.usingCache, fs.nextFetch
+	using, next, failures := fs.usingCache, fs.nextFetch, fs.failures
 	wake(fs)
 	m.mu.Unlock()
-	if using {
-		log.Warn("feed refresh failed; the last good copy stays in use", slog.Any("error", err), slog.Time("next_fetch", next))
-	} else {
-		log.Error("feed refresh failed and there is no good copy to use", slog.Any("error", err), slog.Time("next_fetch", next))
+	m.storeFailure(fs.feed, start, err.Error())
+	switch {
+	case failures > 1: // one line per failure streak: the first
+		log.Debug("feed refresh failed again", slog.Any("error", err), slog.Int("failures", failures), slog.Time("next_fetch", next))
+	case using:
+		log.Warn("feed refresh failed; the last good copy stays in use; retrying with backoff, logged again when it recovers",
+			slog.Any("error", err), slog.Time("next_fetch", next))
+	default:
+		log.Error("feed refresh failed and there is no good copy to use; retrying with backoff, logged again when it recovers",
+			slog.Any("error", err), slog.Time("next_fetch", next))
 	}
 	return fmt.Errorf("feed %q: %w", fs.feed.Name, err)
+}
+
+// storeFailure keeps the last failed attempt of a remote feed in the data
+// directory (cleared with msg ""), so that offline status shows it.
+func (m *Manager) storeFailure(f Feed, at time.Time, msg string) {
+	if m.cache == nil || !f.IsRemote() {
+		return
+	}
+	if err := m.cache.storeFailure(f.Name, failureRecord{At: at, Error: msg}); err != nil {
+		m.log.Debug("feed failure record not written", slog.String("feed", f.Name), slog.Any("error", err))
+	}
 }
 
 func (m *Manager) storeMeta(log *slog.Logger, f Feed, meta cacheMeta) {
