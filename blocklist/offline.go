@@ -35,6 +35,9 @@ type Offline struct {
 	// StoreInUse is true when a running server holds the researcher
 	// store: its published submissions are then only known to it.
 	StoreInUse bool
+	// Entries counts what was loaded: feed entries and published
+	// submissions. 0 means every verdict is "not listed" for want of a list.
+	Entries int
 }
 
 // LoadOffline loads the lists o describes without fetching anything.
@@ -67,6 +70,9 @@ func LoadOffline(ctx context.Context, o OfflineOptions) (*Offline, error) {
 	}
 	bl.SetFeeds(sets, mgr.SourceOptions())
 	off.Feeds = mgr.Status()
+	for _, st := range off.Feeds {
+		off.Entries += st.Entries
+	}
 	bl.RecordSources(off.Feeds)
 	if err := off.loadPublished(o.DataDir); err != nil {
 		return nil, err
@@ -94,5 +100,6 @@ func (off *Offline) loadPublished(dataDir string) error {
 		return err
 	}
 	off.Lists.SetPublished(pub)
+	off.Entries += len(pub)
 	return nil
 }

@@ -55,6 +55,10 @@ func check(c *cli.Context) error {
 			fmt.Fprintln(c.App.ErrWriter, "note:", n)
 		}
 	}
+	if off.Entries == 0 && !off.StoreInUse {
+		fmt.Fprintf(c.App.ErrWriter, "warning: no list was loaded: the data directory %s holds no fetched feed and no feed file was given, so nothing can be found listed; "+
+			"run `scamblock serve` with network access once (it fetches the feeds), or give a list with --feed PATH\n", cfg.Server.DataDir)
+	}
 	checkOne := verdict.New(off.Lists, nil).Check
 	if off.StoreInUse {
 		checkOne = askServer(c, cfg.Server.HTTPListen, checkOne)

@@ -178,3 +178,25 @@ func TestCheckSyntaxErrorNamesLabelAndRule(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q: want exit 2 naming the label and the rule", code, errOut)
 	}
 }
+
+// TestCheckWithNothingLoadedSaysSo: with an empty data directory (feeds
+// never fetched) every answer would be "not blocked"; check says that no
+// list was loaded (issue 12.5).
+func TestCheckWithNothingLoadedSaysSo(t *testing.T) {
+	for _, args := range [][]string{
+		{"check", "--data-dir", t.TempDir(), "example.org"},
+		{"check", "--data-dir", t.TempDir(), "--no-default-feeds", "--json", "example.org"},
+	} {
+		out, errOut, code := run(t, args...)
+		if code != exitOK || !strings.Contains(errOut, "no list was loaded") {
+			t.Errorf("%v: exit %d, stderr %q (stdout %q): want a warning that no list was loaded", args, code, errOut, out)
+		}
+	}
+	feed := filepath.Join(t.TempDir(), "list.txt")
+	if err := os.WriteFile(feed, []byte("evil-exchange.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, _ := run(t, "check", "--data-dir", t.TempDir(), "--no-default-feeds", "--feed", feed, "example.org"); strings.Contains(errOut, "no list was loaded") {
+		t.Errorf("warned with a list loaded: %s", errOut)
+	}
+}
