@@ -22,6 +22,7 @@ type Forward struct {
 	metrics      *metrics
 	sweeper      *sweeper  // time-outs of every upstream's pending queries
 	misses       missTable // the fast miss path's queries in flight (miss.go)
+	outage       outage    // logs when no upstream answers, once per outage (outage.go)
 }
 
 type upstreamState struct {
@@ -143,6 +144,7 @@ func (f *Forward) ServeDNS(ctx context.Context, req *Request) Response {
 			f.log.Debug("upstream failed", "upstream", u.conn.up.String(), "qname", req.Name, "err", err)
 			continue
 		}
+		f.outage.over(f.log)
 		return Response{Msg: r, Outcome: OutcomeForwarded}
 	}
 	if last != nil {
@@ -156,6 +158,7 @@ func (f *Forward) ServeDNS(ctx context.Context, req *Request) Response {
 	}
 	if lastErr != nil {
 		f.log.Debug("no upstream answered", "qname", req.Name, "err", lastErr)
+		f.outage.begin(f.log, f.ups, lastErr)
 	}
 	return Response{Msg: reply(dns.RcodeServerFailure), Outcome: OutcomeServfail,
 		EDE: &dns.EDNS0_EDE{InfoCode: code, ExtraText: text}}

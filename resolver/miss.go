@@ -125,6 +125,7 @@ func (m *missQuery) done(raw []byte, err error) {
 	cnow := s.cache.now() // the cache's clock (tests set it)
 	if err == nil {
 		e = s.cache.putWire(m.key, raw, cnow)
+		f.outage.over(s.log)
 	}
 	out := s.packBufs.get()
 	defer s.packBufs.put(out)
