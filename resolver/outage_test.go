@@ -36,7 +36,7 @@ func TestNoReachableUpstreamIsLoggedOnce(t *testing.T) {
 	auth.stop() // its port now refuses: like no network
 	var logBuf syncBuffer
 	ts := startServer(t, Config{Upstreams: []string{"udp://" + auth.addr}, CacheSize: -1, StaleAge: -1,
-		Logger: slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Logger:          slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		UpstreamTimeout: 200 * time.Millisecond, ResolveTimeout: 400 * time.Millisecond}, testList())
 	for i := range 5 {
 		r := ts.query(t, "udp", "a.test.", dns.TypeA, true)
