@@ -97,6 +97,7 @@ var zoneText = []string{
 	"safe.test. 300 IN CNAME a.test.",
 	"upper.test. 300 IN A 192.0.2.9",
 	"good.evil.example. 300 IN A 192.0.2.10",
+	"loop.test. 300 IN A 127.0.0.1",
 }
 
 func startAuth(t testing.TB) *authServer {
@@ -263,7 +264,9 @@ func startServerSetup(t testing.TB, cfg Config, bl Blocklist, setup func(*Server
 		case *net.UDPAddr:
 			ts.udp = a.String()
 		case *net.TCPAddr:
-			ts.tcp = a.String()
+			if ts.tcp == "" { // the first: DoT and DoH listeners follow
+				ts.tcp = a.String()
+			}
 		}
 	}
 	if ts.udp == "" || ts.tcp == "" {

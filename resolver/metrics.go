@@ -16,6 +16,8 @@ import (
 type metrics struct {
 	queries  [len(metricQtypes) + 1][numOutcomes]prometheus.Counter
 	upstream map[Upstream][2]prometheus.Observer // [ok, error]
+	// transport counts queries received by transport (udp, tcp, dot, doh).
+	transport [numTransports]prometheus.Counter
 
 	aclRefused  prometheus.Counter     // clients outside the ACL (or inside a denied network)
 	tcpClosedBy *prometheus.CounterVec // client TCP connections closed by a limit, by reason
@@ -86,12 +88,19 @@ func newMetrics(reg prometheus.Registerer, ups []Upstream, cacheLen func() int) 
 			m.queries[i][o] = queries.WithLabelValues(qt, o.String())
 		}
 	}
+	byTransport := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "scamblock", Subsystem: "dns", Name: "transport_queries_total",
+		Help: "DNS messages received, by transport: udp, tcp, dot (DNS over TLS) and doh (DNS over HTTPS).",
+	}, []string{"transport"})
+	for t := range transport(numTransports) {
+		m.transport[t] = byTransport.WithLabelValues(t.String())
+	}
 	for _, u := range ups {
 		m.upstream[u] = [2]prometheus.Observer{
 			latency.WithLabelValues(u.String(), "ok"), latency.WithLabelValues(u.String(), "error")}
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{queries, latency, cacheSize, aclRefused, m.tcpClosedBy, tcpConns, tcpQueued, rateLimited} {
+		for _, c := range []prometheus.Collector{queries, byTransport, latency, cacheSize, aclRefused, m.tcpClosedBy, tcpConns, tcpQueued, rateLimited} {
 			if err := reg.Register(c); err != nil {
 				var are prometheus.AlreadyRegisteredError
 				if errors.As(err, &are) {

@@ -68,6 +68,12 @@ type Config struct {
 	Metrics  prometheus.Registerer // nil: metrics are kept but not registered
 
 	Notify NotifyHandler // receives NOTIFY messages (see notify.go) [nil: NOTIMP]
+
+	// Encrypted transports (dot.go, doh.go) and their discovery (ddr.go).
+	DoTListen []string    // host:port to serve DNS over TLS on (RFC 7858) [none]
+	DoHListen []string    // host:port to serve DNS over HTTPS on (RFC 8484, /dns-query) [none]
+	TLS       *tls.Config // server certificate for DoT and DoH; required with either
+	TLSName   string      // the name in the certificate that DDR tells clients to verify [""]
 }
 
 // Server is a blocking, caching, forwarding DNS server.
@@ -88,7 +94,8 @@ type Server struct {
 	sem      chan struct{}
 	fast     *fastPath // nil: every query takes the chain
 	tcp      *tcpConns
-	plainUDP bool // run the portable UDP loop (servePlain) on Linux too; its test sets it
+	plainUDP bool        // run the portable UDP loop (servePlain) on Linux too; its test sets it
+	ddr      *ddrAnswers // resolver.arpa (DDR)
 
 	ready   chan struct{}
 	mu      sync.Mutex
@@ -118,16 +125,23 @@ func New(cfg Config, bl Blocklist, zones ...LocalZone) (*Server, error) {
 		}
 		ups = append(ups, u)
 	}
-	for _, l := range cfg.Listen {
+	for _, l := range append(append(append([]string(nil), cfg.Listen...), cfg.DoTListen...), cfg.DoHListen...) {
 		if _, _, err := net.SplitHostPort(l); err != nil {
 			return nil, fmt.Errorf("listen address %q: %w (want host:port, e.g. 127.0.0.1:5335 or [::1]:53)", l, err)
 		}
 	}
+	if (len(cfg.DoTListen) > 0 || len(cfg.DoHListen) > 0) && cfg.TLS == nil {
+		return nil, errors.New("DNS over TLS and HTTPS need a certificate: give --tls-cert and --tls-key, or --acme-domain")
+	}
+	// resolver.arpa is always answered here (DDR, RFC 9462), never forwarded.
+	ddr := &ddrAnswers{}
+	zones = append([]LocalZone{ddr}, zones...)
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, queryLog: cfg.QueryLog, maxUDP: cfg.MaxUDPSize,
 		readBufs: newBufPool(udpReadLen), packBufs: newBufPool(packBufLen),
 		sem: make(chan struct{}, cfg.MaxInFlight), ready: make(chan struct{}),
 	}
+	s.ddr = ddr
 	s.policy.Store(prepare(pol))
 	s.chain = s.buildChain(ups, bl, zones)
 	s.fast = s.prepareFastPath(bl, zones)
@@ -310,6 +324,21 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Unlock()
 
 	groups, tcps, err := s.bind()
+	enc := &encrypted{}
+	if err == nil {
+		if enc, err = s.bindEncrypted(); err != nil {
+			enc = &encrypted{}
+			for _, g := range groups {
+				for _, c := range g {
+					c.Close()
+				}
+			}
+			for _, l := range tcps {
+				l.Close()
+			}
+			groups, tcps = nil, nil
+		}
+	}
 	var udps []*net.UDPConn
 	s.mu.Lock()
 	for _, g := range groups {
@@ -319,6 +348,8 @@ func (s *Server) Run(ctx context.Context) error {
 	for _, l := range tcps {
 		s.addrs = append(s.addrs, l.Addr())
 	}
+	s.addrs = append(s.addrs, enc.addrs()...)
+	s.ddr.set(enc.ddr(s.cfg.TLSName))
 	s.mu.Unlock()
 	close(s.ready)
 	if err != nil {
@@ -340,6 +371,7 @@ func (s *Server) Run(ctx context.Context) error {
 	for _, l := range tcps {
 		loops.Go(func() { s.acceptTCP(qctx, l, &inflight, &stopping) })
 	}
+	s.serveEncrypted(qctx, enc, &loops, &inflight, &stopping)
 
 	<-ctx.Done()
 	stopping.Store(true)
@@ -350,6 +382,9 @@ func (s *Server) Run(ctx context.Context) error {
 	for _, l := range tcps {
 		l.Close()
 	}
+	drainCtx, cancelDrain := context.WithTimeout(context.Background(), s.cfg.DrainTimeout)
+	defer cancelDrain()
+	enc.stop(drainCtx)
 	s.tcp.stopReading()
 	loops.Wait()
 

@@ -34,6 +34,12 @@ import (
 )
 
 func (s *Server) acceptTCP(ctx context.Context, l net.Listener, inflight *sync.WaitGroup, stopping *atomic.Bool) {
+	s.acceptStream(ctx, l, transportTCP, inflight, stopping)
+}
+
+// acceptStream serves the connections of l (plain TCP, or DoT through a TLS
+// listener) as transport tr.
+func (s *Server) acceptStream(ctx context.Context, l net.Listener, tr transport, inflight *sync.WaitGroup, stopping *atomic.Bool) {
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -45,6 +51,7 @@ func (s *Server) acceptTCP(ctx context.Context, l net.Listener, inflight *sync.W
 			continue
 		}
 		tc := s.tcp.newConn(c)
+		tc.tr = tr
 		if ok, closing := s.tcp.admit(tc); !ok {
 			c.Close()
 			if closing {
@@ -83,6 +90,7 @@ func (s *Server) serveTCPConn(ctx context.Context, tc *tcpConn, stopping *atomic
 			return
 		}
 		tc.touch()
+		s.metrics.transport[tc.tr].Inc()
 		pending.Go(func() {
 			out := s.packBufs.get()
 			ans := s.handle(ctx, q, tc.client, true, (*out)[2:])
@@ -122,6 +130,7 @@ func readFrame(c net.Conn, lenBuf []byte) ([]byte, error) {
 // queries being resolved.
 type tcpConn struct {
 	c      net.Conn
+	tr     transport // tcp or dot
 	set    *tcpConns
 	client netip.Addr
 	key    netip.Prefix  // the client's prefix, for per-client limits

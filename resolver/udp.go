@@ -98,6 +98,7 @@ func (l *udpLoop) servePlain() {
 			continue
 		}
 		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		s.metrics.transport[transportUDP].Inc()
 		if s.fast != nil {
 			if ans, ok := s.fast.answerBuf(buf[:n], from.Addr(), false, out, &l.names, &l.miss); ok {
 				if ans != nil {

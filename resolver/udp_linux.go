@@ -226,6 +226,7 @@ func (l *udpLoop) serve() {
 			}
 			continue
 		}
+		s.metrics.transport[transportUDP].Add(float64(n))
 		for i := range n {
 			pkt, from := m.datagram(i)
 			if s.fast != nil {
