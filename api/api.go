@@ -49,11 +49,14 @@ type Options struct {
 	// an older snapshot after a newer one; callers that also invoke it from
 	// elsewhere (RunExpiry) must serialize those themselves.
 	OnPublishedChange func()
-	Feeds             FeedStatus    // GET /v1/feeds; 503 when nil
-	Checker           Checker       // /v1/check; 503 when nil
-	Metrics           http.Handler  // GET /metrics when not nil
-	Addresses         AddressParser // wallet addresses; without it only names and URLs are accepted
-	Guard             *lists.Guard  // default lists.DefaultGuard()
+	// OnAllowChange is called (synchronously, after the commit) whenever
+	// the admin allowlist changes; the server applies store.AllowNames.
+	OnAllowChange func()
+	Feeds         FeedStatus    // GET /v1/feeds; 503 when nil
+	Checker       Checker       // /v1/check; 503 when nil
+	Metrics       http.Handler  // GET /metrics when not nil
+	Addresses     AddressParser // wallet addresses; without it only names and URLs are accepted
+	Guard         *lists.Guard  // default lists.DefaultGuard()
 
 	MaxBodyBytes  int64 // request body limit (default 1 MiB)
 	MaxIndicators int   // indicators per submission request (default 1000)
@@ -77,17 +80,18 @@ type Options struct {
 
 // API serves the /v1 endpoints. Build it with New.
 type API struct {
-	store     *store.Store
-	log       *slog.Logger
-	onChange  func()
-	feeds     FeedStatus
-	checker   Checker
-	addresses AddressParser
-	guard     *lists.Guard
-	opts      Options
-	appeals   *ratelimit.Limiter
-	checks    *ratelimit.Limiter
-	now       func() time.Time
+	store         *store.Store
+	log           *slog.Logger
+	onChange      func()
+	onAllowChange func()
+	feeds         FeedStatus
+	checker       Checker
+	addresses     AddressParser
+	guard         *lists.Guard
+	opts          Options
+	appeals       *ratelimit.Limiter
+	checks        *ratelimit.Limiter
+	now           func() time.Time
 }
 
 // New returns the API's handler.
@@ -100,6 +104,9 @@ func New(o Options) http.Handler {
 	}
 	if o.OnPublishedChange == nil {
 		o.OnPublishedChange = func() {}
+	}
+	if o.OnAllowChange == nil {
+		o.OnAllowChange = func() {}
 	}
 	if o.Guard == nil {
 		o.Guard = lists.DefaultGuard()
@@ -128,14 +135,9 @@ func New(o Options) http.Handler {
 	if o.MaxTTL <= 0 {
 		o.MaxTTL = 2 * 365 * 24 * time.Hour
 	}
-	var changeMu sync.Mutex
-	onChange := func() {
-		changeMu.Lock()
-		defer changeMu.Unlock()
-		o.OnPublishedChange()
-	}
+	onChange := serialized(o.OnPublishedChange)
 	a := &API{
-		store: o.Store, log: o.Logger, onChange: onChange, feeds: o.Feeds, checker: o.Checker,
+		store: o.Store, log: o.Logger, onChange: onChange, onAllowChange: serialized(o.OnAllowChange), feeds: o.Feeds, checker: o.Checker,
 		addresses: o.Addresses, guard: o.Guard, opts: o,
 		appeals: newLimiter(o, float64(o.AppealRate), o.AppealBurst),
 		checks:  newLimiter(o, float64(o.CheckRate), o.CheckBurst),
@@ -167,6 +169,10 @@ func (a *API) routes() http.Handler {
 	mux.Handle("GET /v1/check/{indicator...}", a.public(a.checks, a.checkOne))
 	mux.Handle("POST /v1/check", a.public(a.checks, a.checkBulk))
 
+	mux.Handle("GET /v1/allowlist", a.auth(rev, a.listAllow))
+	mux.Handle("POST /v1/allowlist", a.auth(adm, a.addAllow))
+	mux.Handle("DELETE /v1/allowlist/{name}", a.auth(adm, a.removeAllow))
+
 	mux.Handle("GET /v1/audit", a.auth(adm, a.auditLog))
 	mux.Handle("POST /v1/tokens", a.auth(adm, a.createToken))
 	mux.Handle("GET /v1/tokens", a.auth(adm, a.listTokens))
@@ -183,4 +189,15 @@ func (a *API) routes() http.Handler {
 			" (see the api README for the list)"})
 	})
 	return a.logged(mux)
+}
+
+// serialized returns fn made to run one call at a time, so that a callback
+// reading the store never applies an older state after a newer one.
+func serialized(fn func()) func() {
+	var mu sync.Mutex
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		fn()
+	}
 }

@@ -208,6 +208,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			return "/v1/tokens/" + name
 		}, nil, store.RoleAdmin, "rita", "ada"},
+		{"GET", static("/v1/allowlist"), nil, store.RoleReviewer, "sam", "rita"},
+		{"POST", static("/v1/allowlist"), nil, store.RoleAdmin, "rita", "ada"},
+		{"DELETE", func() string {
+			name := fresh()
+			if _, err := f.store.AddAllow(name, "x", "test"); err != nil {
+				t.Fatal(err)
+			}
+			return "/v1/allowlist/" + name
+		}, nil, store.RoleAdmin, "rita", "ada"},
 		{"POST", static("/v1/appeals"), nil, pub, "", ""},
 		{"GET", static("/v1/export?format=domains"), nil, pub, "", ""},
 		{"GET", static("/v1/feeds"), nil, pub, "", ""},
@@ -226,6 +235,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		case e.method == "POST" && path == "/v1/tokens":
 			tokN++
 			return TokenRequest{Name: fmt.Sprintf("new%d", tokN), Role: "submitter"}
+		case e.method == "POST" && path == "/v1/allowlist":
+			return AllowRequest{Name: fresh(), Reason: "x"}
 		case e.method == "POST" && path == "/v1/appeals":
 			return AppealRequest{Indicator: fresh(), Reason: "mine"}
 		}

@@ -42,6 +42,7 @@ type Blocklist struct {
 	followed    *lists.Set               // the followed RPZ zone (--follow); nil when none
 	publishedBy map[string]store.Listing // provenance of each published source
 	allow       []string
+	adminAllow  []string // the admin allowlist kept in the store
 	guard       *lists.Guard
 	report      lists.CompileReport
 	walletRep   map[string]*parse.Report
@@ -120,6 +121,28 @@ func (b *Blocklist) SetAllow(allow []string) {
 	}
 	b.allow = allow
 	b.rebuildLocked()
+}
+
+// SetAdminAllow replaces the names of the admin allowlist (kept in the
+// store, changed on the web pages and /v1/allowlist) and rebuilds. They
+// act like --allow names: the name and its subtree are never blocked.
+func (b *Blocklist) SetAdminAllow(names []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if slices.Equal(b.adminAllow, names) {
+		return
+	}
+	b.adminAllow = slices.Clone(names)
+	b.rebuildLocked()
+}
+
+// allowNames is every allow name the matcher applies: --allow, then the
+// admin allowlist.
+func (b *Blocklist) allowNames() []string {
+	if len(b.adminAllow) == 0 {
+		return b.allow
+	}
+	return append(slices.Clone(b.allow), b.adminAllow...)
 }
 
 // Publication returns the provenance of a published submission's source

@@ -27,7 +27,7 @@ func (b *Blocklist) rebuildLocked() {
 	}
 	sets = append(sets, b.feedSets...)
 
-	m, rep := lists.Compile(sets, lists.CompileOptions{Allow: b.allow, Guard: b.guard, Sources: b.sourceOpts})
+	m, rep := lists.Compile(sets, lists.CompileOptions{Allow: b.allowNames(), Guard: b.guard, Sources: b.sourceOpts})
 	ix, wrep := buildWalletIndex(withIndicators(sets, rep, func(r lists.SourceReport) int { return r.Addresses }))
 	b.Domains.Replace(m)
 	b.Wallets.Replace(ix)

@@ -124,7 +124,7 @@ func (b *Blocklist) offerSnapshot(m *lists.Matcher) {
 	if b.snap == nil {
 		return
 	}
-	in := snapshotInputs{Options: b.sourceOpts, Allow: b.allow, Report: b.report}
+	in := snapshotInputs{Options: b.sourceOpts, Allow: b.allowNames(), Report: b.report}
 	for _, s := range b.feedSets {
 		in.Feeds = append(in.Feeds, s.Source())
 	}

@@ -58,6 +58,7 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 	}
 	s.lists, s.feeds = bl, mgr
 	s.publisher = &publisher{db: s.db, lists: bl, log: s.log}
+	s.publisher.allow()
 	if cfg.Server.Snapshot {
 		path := filepath.Join(cfg.Server.DataDir, blocklist.SnapshotFile)
 		_, err := bl.LoadSnapshot(path)
@@ -147,6 +148,7 @@ func (s *system) newHTTP(addr string, srv config.Server, reg *prometheus.Registr
 		Store:             s.db,
 		Logger:            s.log.With("part", "api"),
 		OnPublishedChange: s.publisher.publish,
+		OnAllowChange:     s.publisher.allow,
 		Feeds:             feedStatus{s.feeds},
 		Checker:           apiChecker{checker},
 		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
@@ -162,6 +164,7 @@ func (s *system) newHTTP(addr string, srv config.Server, reg *prometheus.Registr
 		Stats:             s.stats,
 		API:               apiHandler,
 		OnPublishedChange: s.publisher.publish,
+		OnAllowChange:     s.publisher.allow,
 		SessionIdle:       time.Duration(web.SessionIdle),
 		SessionMax:        time.Duration(web.SessionMax),
 		Logger:            s.log.With("part", "web"),
@@ -196,6 +199,18 @@ func (p *publisher) publish() {
 		return
 	}
 	p.lists.SetPublished(pub)
+}
+
+// allow hands the store's admin allowlist to the blocklist.
+func (p *publisher) allow() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	names, err := p.db.AllowNames()
+	if err != nil {
+		p.log.Error("read the allowlist", "err", err)
+		return
+	}
+	p.lists.SetAdminAllow(names)
 }
 
 // logLoaded says in one line what the lists hold before any fetch ran.

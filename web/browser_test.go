@@ -47,3 +47,33 @@ func TestBrowserDashboardShowsBlocksLive(t *testing.T) {
 	run(t, ctx, waitText("#live", listedName), waitText("#live", "testfeed"))
 	screenshot(t, ctx, "dashboard")
 }
+
+func TestBrowserAdminAllowsFalsePositive(t *testing.T) {
+	srv := startServer(t)
+	ctx := tab(t)
+	if rc := resolve(t, srv, falseName); rc != dns.RcodeNameError {
+		t.Fatalf("before: %s answered %s, want NXDOMAIN", falseName, dns.RcodeToString[rc])
+	}
+	signIn(t, ctx, srv, "admin")
+	run(t, ctx,
+		chromedp.Navigate(srv.url+"/lookup?q="+falseName),
+		waitText("#summary", "Blocked"),
+		chromedp.SendKeys(chromedp.ID("allow-reason"), "our bakery, listed by mistake"),
+		chromedp.KeyEvent(kb.Enter),
+		waitText("#summary", "Not blocked"),
+		waitText("main", "added by admin"),
+	)
+	// The allow rule applies before the page comes back.
+	if rc := resolve(t, srv, "www."+falseName); rc != dns.RcodeSuccess {
+		t.Errorf("after allowing: www.%s answered %s, want NOERROR", falseName, dns.RcodeToString[rc])
+	}
+	run(t, ctx, chromedp.Navigate(srv.url+"/allowlist"), waitText("#allowed", "our bakery, listed by mistake"))
+	screenshot(t, ctx, "allowlist")
+	run(t, ctx,
+		chromedp.Click(chromedp.CSS(`#allowed button`)),
+		waitText("main", "blocked again"),
+	)
+	if rc := resolve(t, srv, falseName); rc != dns.RcodeNameError {
+		t.Errorf("after removing: %s answered %s, want NXDOMAIN", falseName, dns.RcodeToString[rc])
+	}
+}

@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/miekg/dns"
 
 	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/service"
+	"github.com/scamblock/scamblock/store"
 )
 
 // browser is the one headless Chromium every browser test of this binary
@@ -128,6 +130,8 @@ const (
 type server struct {
 	url, dns string
 	dataDir  string
+	// tokens by role: "admin", "reviewer", "submitter" (and "reviewer2")
+	tokens map[string]string
 }
 
 // startServer runs the real service with a small feed until the test ends.
@@ -147,6 +151,7 @@ func startServer(t *testing.T) server {
 	cfg.Server.HTTPListen = "127.0.0.1:0"
 	cfg.Server.Upstreams = []string{"udp://" + startUpstream(t)}
 	cfg.Server.DataDir = filepath.Join(dir, "data")
+	tokens := makeTokens(t, cfg.Server.DataDir)
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan service.Ready, 1)
 	done := make(chan error, 1)
@@ -163,7 +168,7 @@ func startServer(t *testing.T) server {
 	})
 	select {
 	case r := <-ready:
-		return server{url: "http://" + r.HTTP.String(), dns: r.DNS[0].String(), dataDir: cfg.Server.DataDir}
+		return server{url: "http://" + r.HTTP.String(), dns: r.DNS[0].String(), dataDir: cfg.Server.DataDir, tokens: tokens}
 	case err := <-done:
 		t.Fatalf("service failed to start: %v", err)
 	case <-time.After(15 * time.Second):
@@ -234,4 +239,37 @@ func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 			}
 		}
 	}
+}
+
+// makeTokens creates an admin, two reviewers and a submitter in the store
+// before the server opens it (bbolt admits one process).
+func makeTokens(t *testing.T, dataDir string) map[string]string {
+	t.Helper()
+	st, err := store.Open(dataDir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	out := map[string]string{}
+	for name, role := range map[string]store.Role{"admin": store.RoleAdmin, "reviewer": store.RoleReviewer,
+		"reviewer2": store.RoleReviewer, "submitter": store.RoleSubmitter} {
+		secret, _, err := st.CreateToken(name, role, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = secret
+	}
+	return out
+}
+
+// signIn signs the tab in with the token of who, using the keyboard.
+func signIn(t *testing.T, ctx context.Context, srv server, who string) {
+	t.Helper()
+	run(t, ctx,
+		chromedp.Navigate(srv.url+"/signin"),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), srv.tokens[who]),
+		chromedp.KeyEvent(kb.Enter),
+		waitText("nav", "Sign out "+who),
+	)
 }

@@ -157,3 +157,19 @@ func localPath(p string) string {
 	}
 	return p
 }
+
+// need returns the session when it has at least role; otherwise it sends
+// the visitor to sign in (or says the role is too low) and returns nil.
+func (s *Site) need(w http.ResponseWriter, r *http.Request, role store.Role) *Session {
+	sess := s.session(r)
+	if sess == nil {
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return nil
+	}
+	if !sess.Role.Allows(role) {
+		s.render(w, r, http.StatusForbidden, "error", errorPage{Title: "Not allowed",
+			Message: "You are signed in as " + sess.TokenName + " (" + string(sess.Role) + "); this page needs " + string(role) + "."})
+		return nil
+	}
+	return sess
+}

@@ -102,6 +102,9 @@ func (s *Site) routes() http.Handler {
 	mux.HandleFunc("GET /signin", s.signinForm)
 	mux.HandleFunc("POST /signin", s.signin)
 	mux.HandleFunc("POST /signout", s.signout)
+	mux.HandleFunc("GET /allowlist", s.allowlist)
+	mux.HandleFunc("POST /allowlist", s.allowAdd)
+	mux.HandleFunc("POST /allowlist/remove", s.allowRemove)
 	if s.opts.API != nil {
 		mux.Handle("/v1/", s.opts.API)
 		mux.Handle("/healthz", s.opts.API)
