@@ -107,7 +107,9 @@ func normalizeHost(raw string) (string, error) {
 
 func (a *API) domain(name string, guard bool) (Indicator, error) {
 	if guard {
-		if rule, guarded := a.guard.Check(name); guarded {
+		// A ranked name may be submitted: a reviewer's approval is what
+		// blocks it whole (lists.SourceOptions.Reviewed).
+		if rule, guarded := a.guard.Check(name); guarded && rule != lists.RuleRanked {
 			return Indicator{}, &guardedError{name: name, rule: rule}
 		}
 	}

@@ -44,6 +44,7 @@ type Blocklist struct {
 	allow       []string
 	adminAllow  []string // the admin allowlist kept in the store
 	guard       *lists.Guard
+	consensus   int // lists.CompileOptions.Consensus; 0 = lists.DefaultConsensus
 	report      lists.CompileReport
 	walletRep   map[string]*parse.Report
 	catalogued  map[string]*lists.Set // the Set each source's catalogue rows came from
@@ -65,6 +66,15 @@ func New(allow []string, guard *lists.Guard, log *slog.Logger) (*Blocklist, erro
 	b := &Blocklist{log: log, allow: allow, guard: guard, Catalogue: cat, catalogued: map[string]*lists.Set{}}
 	b.Wallets.Replace(wallet.NewBuilder().Build())
 	return b, nil
+}
+
+// SetConsensus sets how many independent feeds block a ranked name whole
+// (0: lists.DefaultConsensus), from the next rebuild on; call it before
+// the first SetFeeds.
+func (b *Blocklist) SetConsensus(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.consensus = n
 }
 
 // OnCompiled registers fn to be told of every matcher compiled from now on,

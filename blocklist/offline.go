@@ -21,6 +21,9 @@ type OfflineOptions struct {
 	// MaxBytes is the size limit of feeds that set none; 0 = the default.
 	MaxBytes int64
 	Logger   *slog.Logger // nil discards
+	// Guard and Consensus as the server uses them (nil, 0: the defaults).
+	Guard     *lists.Guard
+	Consensus int
 }
 
 // Offline is the configured lists loaded without a server or network: the
@@ -46,10 +49,11 @@ func LoadOffline(ctx context.Context, o OfflineOptions) (*Offline, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	bl, err := New(o.Allow, nil, log)
+	bl, err := New(o.Allow, o.Guard, log)
 	if err != nil {
 		return nil, err
 	}
+	bl.consensus = o.Consensus
 	off := &Offline{Lists: bl}
 
 	var sets []*lists.Set

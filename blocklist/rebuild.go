@@ -27,7 +27,7 @@ func (b *Blocklist) rebuildLocked() {
 	}
 	sets = append(sets, b.feedSets...)
 
-	m, rep := lists.Compile(sets, lists.CompileOptions{Allow: b.allowNames(), Guard: b.guard, Sources: b.sourceOpts})
+	m, rep := lists.Compile(sets, lists.CompileOptions{Allow: b.allowNames(), Guard: b.guard, Sources: b.sourcesLocked(), Consensus: b.consensus})
 	ix, wrep := buildWalletIndex(withIndicators(sets, rep, func(r lists.SourceReport) int { return r.Addresses }))
 	b.Domains.Replace(m)
 	b.Wallets.Replace(ix)
@@ -40,6 +40,23 @@ func (b *Blocklist) rebuildLocked() {
 		b.log.Error("catalogue not updated", "err", err)
 	}
 	b.logCompiled(len(sets), rep, ix, wrep, time.Since(start))
+}
+
+// sourcesLocked is the feeds' source options plus the published
+// submissions, which a reviewer approved: their word alone blocks a ranked
+// name (lists.SourceOptions.Reviewed).
+func (b *Blocklist) sourcesLocked() map[string]lists.SourceOptions {
+	if len(b.publishedBy) == 0 {
+		return b.sourceOpts
+	}
+	out := make(map[string]lists.SourceOptions, len(b.sourceOpts)+len(b.publishedBy))
+	for k, v := range b.sourceOpts {
+		out[k] = v
+	}
+	for src := range b.publishedBy {
+		out[src] = lists.SourceOptions{Reviewed: true, Publisher: src}
+	}
+	return out
 }
 
 func (b *Blocklist) logCompiled(sources int, rep lists.CompileReport, ix *wallet.Index, wrep map[string]*parse.Report, took time.Duration) {

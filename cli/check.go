@@ -161,6 +161,17 @@ func printDomain(w io.Writer, v verdict.Verdict) {
 	if d := ex.Decision; d != nil {
 		fmt.Fprintf(w, "  decided by: %s %s by %s%s%s\n", d.Action, d.Name, d.Source, lineOf(d.Line), categoryOf(d.Category))
 	}
+	if c := ex.Consensus; c != nil {
+		verdict := "guarded: one voice is not enough to block a popular site whole"
+		if c.Blocked {
+			verdict = "blocked whole: consensus reached"
+			if c.Reviewed {
+				verdict = "blocked whole: a reviewer approved a submission"
+			}
+		}
+		fmt.Fprintf(w, "  consensus: %s is ranked #%d; listed by %d independent feed(s) (%s), %d needed; %s\n",
+			c.Name, c.Rank, len(c.Publishers), strings.Join(c.Publishers, ", "), c.Needed, verdict)
+	}
 	if ex.UserAllow != "" {
 		fmt.Fprintf(w, "  allowed: --allow %s covers it\n", ex.UserAllow)
 	}

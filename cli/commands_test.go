@@ -200,3 +200,26 @@ func TestCheckWithNothingLoadedSaysSo(t *testing.T) {
 		t.Errorf("warned with a list loaded: %s", errOut)
 	}
 }
+
+func TestCheckShowsTheConsensusOnARankedName(t *testing.T) {
+	dir := t.TempDir()
+	one, two := filepath.Join(dir, "one.txt"), filepath.Join(dir, "two.txt")
+	for _, f := range []string{one, two} {
+		if err := os.WriteFile(f, []byte("thisiscm.com\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := []string{"check", "--data-dir", t.TempDir(), "--no-default-feeds"}
+	out, errOut, code := run(t, append(base, "--feed", "one="+one, "thisiscm.com")...)
+	if code != exitOK || !strings.Contains(out, "consensus: thisiscm.com is ranked #10000; listed by 1 independent feed(s) (one), 2 needed; guarded") {
+		t.Fatalf("one feed: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = run(t, append(base, "--feed", "one="+one, "--feed", "two="+two, "www.thisiscm.com")...)
+	if code != exitListed || !strings.Contains(out, "listed by 2 independent feed(s) (one, two), 2 needed; blocked whole: consensus reached") {
+		t.Fatalf("two feeds: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = run(t, append(base, "--feed", "one="+one, "--feed", "two="+two, "--consensus", "3", "thisiscm.com")...)
+	if code != exitOK || !strings.Contains(out, "3 needed") {
+		t.Fatalf("--consensus 3: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -27,6 +27,8 @@ type Config struct {
 	DefaultFeeds bool `yaml:"default_feeds" flag:"no-default-feeds" negate:"true" scope:"lists" help:"do not use the built-in set of public scam feeds (YAML: default_feeds: false); a follower (--follow) leaves them out unless this is set"`
 	// Feeds are the file's feeds, in file order, then those of --feed.
 	Feeds []Feed `yaml:"feeds" flag:"feed" meta:"PATH" scope:"lists" help:"also load the list at PATH or URL (NAME=PATH names it); repeatable; format detected; added after the file's feeds"`
+	// Guard says how popular sites are kept from being blocked whole.
+	Guard Guard `yaml:"guard"`
 
 	// origin records where each setting got its value ("scamblock.yaml:7",
 	// "--block-mode", "SCAMBLOCK_BLOCK_MODE"), for Validate's messages.
@@ -84,6 +86,14 @@ type RPZ struct {
 	Notify        List   `yaml:"rpz_notify" flag:"rpz-notify" meta:"HOST:PORT" check:"hostport" help:"secondary HOST:PORT sent a NOTIFY when the zone changes; repeatable"`
 	TSIGName      string `yaml:"rpz_tsig_name" flag:"rpz-tsig-name" meta:"NAME" check:"zone,optional" help:"TSIG key NAME (hmac-sha256) required for transfers; needs rpz_tsig_secret"`
 	TSIGSecret    string `yaml:"rpz_tsig_secret" flag:"rpz-tsig-secret" meta:"SECRET" check:"base64,optional" help:"TSIG key SECRET (base64); prefer the environment or the file: flags show in ps"`
+}
+
+// Guard is the `guard:` section: the popularity ranking whose names no
+// single feed blocks whole, and the consensus that does.
+type Guard struct {
+	Ranking     string `yaml:"ranking" flag:"ranking" meta:"PATH" scope:"lists" help:"read the popularity ranking from PATH (\"rank,domain\" lines as Tranco's top-1m.csv, or one name a line in rank order); \"\" = the embedded Tranco top 10,000 snapshot"`
+	RankingSize int    `yaml:"ranking_size" flag:"ranking-size" meta:"N" scope:"lists" help:"guard the top N names of the ranking (and their www. names); 0 = none"`
+	Consensus   int    `yaml:"consensus" flag:"consensus" meta:"N" scope:"lists" help:"block a ranked name whole only when N independent feeds (publishers) list it, or a reviewer approved a submission for it"`
 }
 
 // Feed is one feed definition: plain data that package feeds interprets
@@ -157,6 +167,7 @@ func Default() *Config {
 			Web:         Web{SessionIdle: Duration(30 * time.Minute), SessionMax: Duration(12 * time.Hour)},
 		},
 		DefaultFeeds: true,
+		Guard:        Guard{RankingSize: 10000, Consensus: 2},
 	}
 }
 

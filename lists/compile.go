@@ -20,6 +20,10 @@ type CompileOptions struct {
 	Guard *Guard
 	// Sources holds per-source options by Set.Source(); absent = zero value.
 	Sources map[string]SourceOptions
+	// Consensus is how many independent sources (distinct Publishers) must
+	// list a ranked name (RuleRanked) before it is blocked whole; 0 means
+	// DefaultConsensus. A Reviewed source's word is enough on its own.
+	Consensus int
 }
 
 // SourceOptions are per-source compile options.
@@ -31,6 +35,13 @@ type SourceOptions struct {
 	// Trusted sources skip the platform and popular rules (a researcher's
 	// own list). Public suffixes stay guarded for everyone.
 	Trusted bool
+	// Publisher names who stands behind the source, for consensus: sources
+	// with the same Publisher (one project's adblock and hosts renderings,
+	// or feeds copied from one another) are one voice. "" = the source name.
+	Publisher string
+	// Reviewed sources are reviewer-approved submissions: they block a
+	// ranked name without a second feed.
+	Reviewed bool
 }
 
 // CompileReport says what Compile did with every source. It marshals to JSON.
@@ -65,6 +76,9 @@ type SourceReport struct {
 	// OverriddenByAllow counts Block entries whose name an allowlist entry
 	// of some feed also lists (Allow wins).
 	OverriddenByAllow int `json:"overridden_by_allow"`
+	// Consensus counts Block entries of ranked names that were applied
+	// because independent sources agree (or a reviewer approved).
+	Consensus int `json:"consensus,omitempty"`
 }
 
 // GuardedEntry is one Block entry that the guard kept from being applied.
@@ -90,6 +104,7 @@ func Compile(sets []*Set, opts CompileOptions) (*Matcher, CompileReport) {
 	userAllow := c.userAllowSet(opts.Allow)
 	c.layout(userAllow, sets)
 	c.indexAndAllow()
+	c.rankedConsensus(cmp.Or(opts.Consensus, DefaultConsensus))
 	c.applyBlocks()
 	c.sortIndexes()
 	return c.m, c.report()
@@ -107,6 +122,8 @@ type compiler struct {
 	// lastSet[p] is the set (+1) that last listed the name in slot p, to
 	// count duplicates; it is dropped after compiling.
 	lastSet []uint16
+	// agreed holds the ranked names whose block consensus reached.
+	agreed map[string]bool
 }
 
 func newCompiler(opts CompileOptions) compiler {
@@ -262,6 +279,12 @@ func (c *compiler) refused(rp *SourceReport, s *Set, ri, ref uint32, r setRec, n
 	if guarded && so.Trusted && rule != RulePublicSuffix {
 		guarded = false
 	}
+	if guarded && rule == RuleRanked {
+		if base, _ := c.guard.RankedBase(name); c.agreed[base] {
+			guarded = false
+			rp.Consensus++
+		}
+	}
 	if guarded {
 		c.m.guarded = append(c.m.guarded, guardedRef{ref: ref, rule: ruleID(rule)})
 		if rp.Guarded == nil {
@@ -382,6 +405,7 @@ func (c *compiler) report() CompileReport {
 		t.Duplicates += r.Duplicates
 		t.AllowedByUser += r.AllowedByUser
 		t.OverriddenByAllow += r.OverriddenByAllow
+		t.Consensus += r.Consensus
 		for k, v := range r.Guarded {
 			if t.Guarded == nil {
 				t.Guarded = map[string]int{}

@@ -25,6 +25,10 @@ type Explanation struct {
 	URLs []Listing `json:"urls,omitempty"`
 	// UserAllow is the --allow name that covers Name, if any.
 	UserAllow string `json:"user_allow,omitempty"`
+	// Consensus is the decision about the ranked name Name is (or is the
+	// www. name of), when some source listed it: who listed it, how many
+	// independent sources were needed, and whether it is blocked whole.
+	Consensus *Consensus `json:"consensus,omitempty"`
 }
 
 // Listing is one entry of one source, as Explain reports it.
@@ -63,6 +67,9 @@ func (m *Matcher) Explain(name string) Explanation {
 	ex.Name = host
 	m.explainDecision(&ex, host, raw)
 	ex.UserAllow = m.userAllowOf(host)
+	if c, ok := m.ConsensusFor(host); ok {
+		ex.Consensus = &c
+	}
 	x := m.newExplainer(&ex, raw, host)
 	x.hasPath, x.path = hasPath, path
 	x.scan()

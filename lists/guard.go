@@ -16,7 +16,9 @@ const (
 	// RulePlatform: the name is a hosting platform, link shortener or other
 	// service whose users publish content under it (sites.google.com, t.me).
 	RulePlatform = "platform"
-	// RulePopular: the name is a popular site, or its "www." name.
+	// RulePopular: the name is pinned (popular.txt: infrastructure and
+	// legitimate sites that feeds were seen to list by mistake), or its
+	// "www." name. No consensus of feeds unpins it.
 	RulePopular = "popular"
 )
 
@@ -35,16 +37,18 @@ var platformsText string
 type Guard struct {
 	platforms map[string]struct{}
 	popular   map[string]struct{}
+	ranking   *Ranking // RuleRanked; nil guards no ranked names
 }
 
 // defaultGuard parses the embedded lists once; the result is never mutated.
 var defaultGuard = sync.OnceValue(func() *Guard {
-	return NewGuard(ParseNameList(popularText), ParseNameList(platformsText))
+	return NewGuard(ParseNameList(popularText), ParseNameList(platformsText)).WithRanking(EmbeddedRanking(DefaultRankingSize))
 })
 
 // DefaultGuard returns the guard built from the project's embedded popular
-// and platform lists (popular.txt, platforms.txt) and the Public Suffix List
-// compiled into golang.org/x/net/publicsuffix.
+// and platform lists (popular.txt, platforms.txt), the embedded Tranco
+// snapshot (ranked names, RuleRanked) and the Public Suffix List compiled
+// into golang.org/x/net/publicsuffix.
 func DefaultGuard() *Guard { return defaultGuard() }
 
 // NewGuard builds a guard from lower-case names. The public-suffix rule is
@@ -63,9 +67,42 @@ func NewGuard(popular, platforms []string) *Guard {
 	return g
 }
 
+// WithRanking returns a copy of g whose ranked names are r's (nil: none).
+func (g *Guard) WithRanking(r *Ranking) *Guard {
+	n := *g
+	n.ranking = r
+	return &n
+}
+
+// Ranking returns the ranking g guards (nil when none).
+func (g *Guard) Ranking() *Ranking {
+	if g == nil {
+		return nil
+	}
+	return g.ranking
+}
+
+// RankedBase returns the ranked name that name is, or is the "www." name
+// of, with its rank. Names under a ranked name are not ranked.
+func (g *Guard) RankedBase(name string) (base string, rank int) {
+	if g == nil || g.ranking == nil {
+		return "", 0
+	}
+	if r := g.ranking.Rank(name); r > 0 {
+		return name, r
+	}
+	if rest, ok := strings.CutPrefix(name, "www."); ok {
+		if r := g.ranking.Rank(rest); r > 0 {
+			return rest, r
+		}
+	}
+	return "", 0
+}
+
 // With returns a copy of g that also guards the given popular names.
 func (g *Guard) With(popular ...string) *Guard {
 	n := &Guard{
+		ranking:   g.ranking,
 		platforms: g.platforms,
 		popular:   make(map[string]struct{}, len(g.popular)+len(popular)),
 	}
@@ -114,6 +151,9 @@ func (g *Guard) Check(name string) (rule string, guarded bool) {
 	if g.isPopular(name) {
 		return RulePopular, true
 	}
+	if _, r := g.RankedBase(name); r > 0 {
+		return RuleRanked, true
+	}
 	return "", false
 }
 
@@ -128,6 +168,9 @@ func (g *Guard) checkSites(name string) (rule string, guarded bool) {
 	}
 	if g.isPopular(name) {
 		return RulePopular, true
+	}
+	if _, r := g.RankedBase(name); r > 0 {
+		return RuleRanked, true
 	}
 	return "", false
 }

@@ -13,4 +13,7 @@ type Hit struct {
 	Line     int    `json:"line,omitempty"`     // line in the source file; 0 when unknown
 	Action   Action `json:"action"`             // Block, or Allow when an allow entry decided
 	Exact    bool   `json:"exact,omitempty"`    // the entry covers the name only, not its subdomains
+	// Consensus is, for a ranked name blocked whole, how many independent
+	// sources agreed (0: not a ranked name, or a reviewed submission alone).
+	Consensus int `json:"consensus,omitempty"`
 }

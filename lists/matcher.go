@@ -31,9 +31,10 @@ type Matcher struct {
 	urls      []hashRef // URL indicators by host hash, sorted
 	addresses []hashRef // address indicators by value hash, sorted
 
-	guarded   []guardedRef        // Block entries the guard refused
-	dropped   []uint32            // refs of Block entries dropped by --allow
-	userAllow map[string]struct{} // user --allow names (normalized)
+	guarded   []guardedRef         // Block entries the guard refused
+	dropped   []uint32             // refs of Block entries dropped by --allow
+	userAllow map[string]struct{}  // user --allow names (normalized)
+	consensus map[string]Consensus // ranked names some Block entry listed, and the decision
 
 	backing *mapping // the snapshot file the slices point into; nil on the heap
 }
@@ -81,7 +82,7 @@ type guardedRef struct {
 	rule uint8
 }
 
-var ruleNames = [...]string{"", RulePublicSuffix, RulePlatform, RulePopular}
+var ruleNames = [...]string{"", RulePublicSuffix, RulePlatform, RulePopular, RuleRanked}
 
 func ruleID(r string) uint8 {
 	for i, n := range ruleNames {
@@ -210,7 +211,7 @@ func (m *Matcher) hit(ref uint32) Hit {
 			name = name[:j]
 		}
 	}
-	return Hit{
+	h := Hit{
 		Name:     name,
 		Source:   s.source,
 		Category: s.cats[r.cat],
@@ -218,6 +219,12 @@ func (m *Matcher) hit(ref uint32) Hit {
 		Action:   r.action(),
 		Exact:    r.exact(),
 	}
+	if len(m.consensus) > 0 && h.Action == Block {
+		if base, _ := m.guard.RankedBase(name); base != "" {
+			h.Consensus = len(m.consensus[base].Publishers)
+		}
+	}
+	return h
 }
 
 // Len is the number of distinct listed names (blocked or allowed).

@@ -244,6 +244,9 @@ func (f *fastPath) inLocalZone(name string) bool {
 
 // blocked writes the block answer for q, listed by hit.
 func (f *fastPath) blocked(q *wireQuery, hit lists.Hit, client netip.Addr, tcp bool, out []byte) ([]byte, bool) {
+	if hit.Consensus > 1 {
+		return nil, false // a popular site blocked by consensus: the chain words it in the EDE
+	}
 	name := q.name()
 	listed := strings.TrimSuffix(hit.Name, ".")
 	var soaPtr int

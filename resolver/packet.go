@@ -21,6 +21,7 @@ import (
 	"encoding/binary"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -259,6 +260,9 @@ func blockResponse(req *Request, p *Policy, hit lists.Hit, soaOwner string) Resp
 	text := "listed: " + hit.Name
 	if hit.Source != "" {
 		text += " (" + hit.Source + ")"
+	}
+	if hit.Consensus > 1 {
+		text += "; popular site blocked by consensus of " + strconv.Itoa(hit.Consensus) + " feeds"
 	}
 	return Response{Msg: m, Outcome: OutcomeBlocked,
 		EDE: &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeBlocked, ExtraText: text}}

@@ -16,11 +16,17 @@ func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*bl
 	if err != nil {
 		return nil, err
 	}
+	guard, err := guardOf(cfg.Guard)
+	if err != nil {
+		return nil, err
+	}
 	return blocklist.LoadOffline(ctx, blocklist.OfflineOptions{
-		DataDir:  cfg.Server.DataDir,
-		Feeds:    feedList,
-		Allow:    cfg.Server.Allow,
-		MaxBytes: int64(cfg.Server.FeedMaxSize),
-		Logger:   log,
+		Guard:     guard,
+		Consensus: cfg.Guard.Consensus,
+		DataDir:   cfg.Server.DataDir,
+		Feeds:     feedList,
+		Allow:     cfg.Server.Allow,
+		MaxBytes:  int64(cfg.Server.FeedMaxSize),
+		Logger:    log,
 	})
 }

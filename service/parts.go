@@ -35,10 +35,15 @@ import (
 // without one they are filled here from the published submissions and
 // every feed's last good copy (and local files) before anything is fetched.
 func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
-	bl, err := blocklist.New(cfg.Server.Allow, nil, s.log)
+	guard, err := guardOf(cfg.Guard)
 	if err != nil {
 		return err
 	}
+	bl, err := blocklist.New(cfg.Server.Allow, guard, s.log)
+	if err != nil {
+		return err
+	}
+	bl.SetConsensus(cfg.Guard.Consensus)
 	feedList, err := feeds.Resolve(cfg.Feeds, cfg.UsesDefaultFeeds())
 	if err != nil {
 		return err

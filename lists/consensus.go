@@ -1,0 +1,81 @@
+package lists
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Consensus is the decision about one ranked name: who listed it and
+// whether that was enough to block it whole.
+type Consensus struct {
+	Name       string   `json:"name"`       // the ranked registrable domain
+	Rank       int      `json:"rank"`       // its rank in the ranking
+	Publishers []string `json:"publishers"` // independent sources that list it (or its www. name), sorted
+	Reviewed   bool     `json:"reviewed"`   // a reviewer-approved submission lists it
+	Needed     int      `json:"needed"`     // independent sources needed
+	Blocked    bool     `json:"blocked"`    // consensus reached: Block entries apply
+}
+
+// rankedConsensus counts, for every ranked name some Block entry names,
+// the independent publishers behind those entries, and decides which
+// ranked names are blocked whole. Only runs when the guard has a ranking.
+func (c *compiler) rankedConsensus(needed int) {
+	if c.guard.Ranking().Len() == 0 {
+		return
+	}
+	votes := map[string]*Consensus{}
+	m := c.m
+	for si, s := range m.sets {
+		so := c.sources[s.source]
+		publisher := cmp.Or(so.Publisher, s.source)
+		for ri := uint32(0); ri < uint32(s.n); ri++ {
+			r := s.rec(ri)
+			if r.action() == Allow {
+				continue
+			}
+			var name string
+			switch kind := r.kind(); {
+			case kind == KindDomain:
+				name = s.value(ri)
+			case kind == KindURL && so.URLBlocksHost:
+				name = m.listedName(m.bases[si] + ri)
+			default:
+				continue
+			}
+			if rule, _ := c.guard.checkSites(name); rule != RuleRanked || s.isPublicSuffix(ri) {
+				continue // not ranked, or pinned, a platform or a public suffix: no consensus unguards it
+			}
+			base, rank := c.guard.RankedBase(name)
+			v := votes[base]
+			if v == nil {
+				v = &Consensus{Name: base, Rank: rank, Needed: needed}
+				votes[base] = v
+			}
+			if !slices.Contains(v.Publishers, publisher) {
+				v.Publishers = append(v.Publishers, publisher)
+			}
+			v.Reviewed = v.Reviewed || so.Reviewed
+		}
+	}
+	c.agreed = make(map[string]bool)
+	m.consensus = make(map[string]Consensus, len(votes))
+	for base, v := range votes {
+		slices.Sort(v.Publishers)
+		v.Blocked = v.Reviewed || len(v.Publishers) >= needed
+		if v.Blocked {
+			c.agreed[base] = true
+		}
+		m.consensus[base] = *v
+	}
+}
+
+// ConsensusFor returns the consensus decision for the ranked name that
+// name is (or is the www. name of), if any source listed it.
+func (m *Matcher) ConsensusFor(name string) (Consensus, bool) {
+	if m == nil || m.consensus == nil {
+		return Consensus{}, false
+	}
+	base, _ := m.guard.RankedBase(name)
+	v, ok := m.consensus[base]
+	return v, ok
+}
