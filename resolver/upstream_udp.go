@@ -44,7 +44,13 @@ type udpSock struct {
 	pending pendingTable
 	uses    atomic.Int32
 	born    time.Time
+	retired time.Time // when it was replaced (guarded by the pool's mu)
 }
+
+// udpRetireGrace is how long a replaced socket stays open at least: a
+// query that picked it just before it was replaced may not have
+// registered yet.
+const udpRetireGrace = 100 * time.Millisecond
 
 func newUDPPool(addr *net.UDPAddr, sw *sweeper) *udpPool {
 	p := &udpPool{addr: addr, sw: sw}
@@ -69,6 +75,7 @@ func (p *udpPool) socket(now time.Time) (*udpSock, error) {
 		return nil, err
 	}
 	if s != nil {
+		s.retired = now
 		p.old = append(p.old, s)
 	}
 	p.socks[i] = ns
@@ -180,7 +187,11 @@ func (s *udpSock) read() {
 func (p *udpPool) sweep(now time.Time) {
 	p.mu.Lock()
 	socks := p.socks
-	old := p.old
+	old := append([]*udpSock(nil), p.old...)
+	var retired []time.Time
+	for _, s := range old {
+		retired = append(retired, s.retired)
+	}
 	p.mu.Unlock()
 	for _, s := range socks {
 		if s != nil {
@@ -188,8 +199,8 @@ func (p *udpPool) sweep(now time.Time) {
 		}
 	}
 	var done []*udpSock
-	for _, s := range old {
-		if s.pending.expire(now) == 0 {
+	for i, s := range old {
+		if s.pending.expire(now) == 0 && now.Sub(retired[i]) > udpRetireGrace {
 			done = append(done, s)
 		}
 	}
