@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"hash/maphash"
-	"strings"
 	"sync"
 	"time"
 
@@ -385,6 +384,3 @@ func (sh *cacheShard) remove(e *cacheEntry) {
 	e.prev, e.next = nil, nil
 	delete(sh.m, e.key)
 }
-
-// equalFold compares two DNS names ASCII-case-insensitively.
-func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
