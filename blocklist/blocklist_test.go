@@ -3,6 +3,7 @@ package blocklist
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/scamblock/scamblock/feeds"
@@ -239,5 +240,29 @@ func TestSnapshotStandsInForTheFeeds(t *testing.T) {
 	}
 	if _, err := newTest(t).LoadSnapshot(path + ".missing"); !errors.Is(err, lists.ErrSnapshot) {
 		t.Fatalf("missing snapshot: %v", err)
+	}
+}
+
+// A ranked (popular) name in the followed zone is blocked on the zone's
+// word, as the primary decided it after its own consensus or review; the
+// same name from one local feed is not; a platform stays guarded.
+func TestFollowedZoneDecidesRankedNames(t *testing.T) {
+	rk, _, err := lists.ParseRanking(strings.NewReader("1,bigsite.com\n2,othersite.net\n"), 0, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bl, err := New(nil, lists.NewGuard(nil, []string{"pages.example-platform.com"}).WithRanking(rk), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bl.SetFeeds([]*lists.Set{feedSet("local", lists.Entry{Value: "othersite.net", Kind: lists.KindDomain})}, nil)
+	bl.SetFollowed(feedSet("follow:rpz.example",
+		lists.Entry{Value: "bigsite.com", Kind: lists.KindDomain},
+		lists.Entry{Value: "pages.example-platform.com", Kind: lists.KindDomain},
+	))
+	for name, want := range map[string]bool{"bigsite.com": true, "othersite.net": false, "pages.example-platform.com": false} {
+		if _, blocked := bl.Domains.Lookup(name); blocked != want {
+			t.Errorf("Lookup(%q) blocked = %v, want %v", name, blocked, want)
+		}
 	}
 }

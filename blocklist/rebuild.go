@@ -44,16 +44,24 @@ func (b *Blocklist) rebuildLocked() {
 
 // sourcesLocked is the feeds' source options plus the published
 // submissions, which a reviewer approved: their word alone blocks a ranked
-// name (lists.SourceOptions.Reviewed).
+// name (lists.SourceOptions.Reviewed). So does the followed zone's: it is
+// what the primary decided, after its own consensus and reviews (a ranked
+// name is in a scamblock primary's zone only when its feeds agreed or a
+// reviewer approved it). The platform, pinned popular and public-suffix
+// rules still apply to it, as to every source.
 func (b *Blocklist) sourcesLocked() map[string]lists.SourceOptions {
-	if len(b.publishedBy) == 0 {
+	if len(b.publishedBy) == 0 && b.followed == nil {
 		return b.sourceOpts
 	}
-	out := make(map[string]lists.SourceOptions, len(b.sourceOpts)+len(b.publishedBy))
+	out := make(map[string]lists.SourceOptions, len(b.sourceOpts)+len(b.publishedBy)+1)
 	for k, v := range b.sourceOpts {
 		out[k] = v
 	}
 	for src := range b.publishedBy {
+		out[src] = lists.SourceOptions{Reviewed: true, Publisher: src}
+	}
+	if b.followed != nil {
+		src := b.followed.Source()
 		out[src] = lists.SourceOptions{Reviewed: true, Publisher: src}
 	}
 	return out
