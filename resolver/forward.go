@@ -110,6 +110,9 @@ func (f *Forward) ServeDNS(ctx context.Context, req *Request) Response {
 	}
 	start := time.Now()
 	end := start.Add(f.totalTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(end) {
+		end = d // what is left of a fast miss's budget (miss.go)
+	}
 	q := query{name: req.Name, qtype: req.Qtype, qclass: req.Qclass, cd: req.Msg.CheckingDisabled, do: req.DO}
 
 	var buf [8]*upstreamState

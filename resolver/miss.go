@@ -18,6 +18,7 @@ package resolver
 // or MaxInFlight queries are already in flight.
 
 import (
+	"context"
 	"net/netip"
 	"strings"
 	"sync"
@@ -156,7 +157,10 @@ func (m *missQuery) answer(e *cacheEntry, raw []byte, now time.Time, out []byte)
 	go func() {
 		out := s.packBufs.get()
 		defer s.packBufs.put(out)
-		if ans := s.handleMsg(m.loop.ctx, m.q.raw, m.from.Addr(), false, *out); ans != nil {
+		// The query's ResolveTimeout started when it was sent upstream.
+		ctx, cancel := context.WithDeadline(m.loop.ctx, m.sent.Add(s.forward.totalTimeout))
+		defer cancel()
+		if ans := s.handleMsg(ctx, m.q.raw, m.from.Addr(), false, *out); ans != nil {
 			m.loop.c.WriteToUDPAddrPort(ans, m.from)
 		}
 		m.release()
