@@ -37,24 +37,25 @@ type Config struct {
 
 // Server is the `server:` section.
 type Server struct {
-	DNSListen   List   `yaml:"dns_listen" flag:"dns-listen" meta:"HOST:PORT" check:"listen" help:"serve DNS over UDP and TCP on HOST:PORT; repeatable"`
-	Upstreams   List   `yaml:"upstreams" flag:"upstream" meta:"URL" check:"upstream" help:"forward to URL: udp://IP:PORT, tcp://IP:PORT or tls://NAME@IP:PORT (DNS over TLS); repeatable; the fastest healthy one first, failover on timeout"`
-	BlockMode   string `yaml:"block_mode" flag:"block-mode" meta:"MODE" check:"blockmode" help:"answer blocked names with MODE: nxdomain, nodata, null (0.0.0.0 and ::), refused or ip:<v4>[,<v6>] (quote it in YAML)"`
-	BlockTTL    TTL    `yaml:"block_ttl" flag:"block-ttl" meta:"DURATION" help:"TTL of block answers and of their SOA (negative caching), a DURATION or a number of seconds"`
-	Allow       List   `yaml:"allow" flag:"allow" meta:"NAME" check:"name" scope:"lists" help:"never block NAME or its subdomains; repeatable; always wins"`
-	DataDir     string `yaml:"data_dir" flag:"data-dir" meta:"DIR" env:"STATE_DIRECTORY" check:"nonempty" scope:"data" help:"state DIR: feed caches and the researcher store (systemd's STATE_DIRECTORY is read too)"`
-	HTTPListen  string `yaml:"http_listen" flag:"http-listen" meta:"HOST:PORT" check:"listen,optional" help:"serve the HTTP API and /metrics on HOST:PORT; \"\" turns it off"`
-	CacheSize   int    `yaml:"cache_size" flag:"cache-size" meta:"N" help:"DNS cache entries; negative turns the cache off"`
-	LogLevel    string `yaml:"log_level" flag:"log-level" meta:"LEVEL" check:"loglevel" scope:"lists" help:"log LEVEL: debug, info, warn or error"`
-	HashBLZone  string `yaml:"hashbl_zone" flag:"hashbl-zone" meta:"ZONE" check:"zone,optional" help:"answer HashBL wallet and domain lookups under ZONE (e.g. hashbl.scamblock.local); \"\" = off"`
-	Snapshot    bool   `yaml:"snapshot" flag:"no-snapshot" negate:"true" help:"do not keep the compiled lists in DIR/lists.snapshot: a restart then parses and compiles every feed before it blocks (YAML: snapshot: false)"`
-	FeedMaxSize Size   `yaml:"feed_max_size" flag:"feed-max-size" meta:"BYTES" scope:"lists" help:"largest feed file or download in BYTES, decompressed, for feeds without their own max_size, e.g. 64MiB or 2GiB (raise it for a local list of millions of names)"`
-	MemoryLimit Size   `yaml:"memory_limit" flag:"memory-limit" meta:"BYTES" help:"soft memory limit of the Go runtime in BYTES, e.g. 512MiB or 1GiB; 0 = automatic: GOMEMLIMIT if set, else 90% of the cgroup memory limit, else none; read at start"`
-	RPZ         RPZ    `yaml:",inline"`
-	Follow      Follow `yaml:",inline"`
-	Access      Access `yaml:",inline"` // allow_net, deny_net, rate_limit* (ops.go)
-	TCP         TCP    `yaml:",inline"`
-	Web         Web    `yaml:",inline"`
+	DNSListen   List      `yaml:"dns_listen" flag:"dns-listen" meta:"HOST:PORT" check:"listen" help:"serve DNS over UDP and TCP on HOST:PORT; repeatable"`
+	Upstreams   List      `yaml:"upstreams" flag:"upstream" meta:"URL" check:"upstream" help:"forward to URL: udp://IP:PORT, tcp://IP:PORT or tls://NAME@IP:PORT (DNS over TLS); repeatable; the fastest healthy one first, failover on timeout"`
+	BlockMode   string    `yaml:"block_mode" flag:"block-mode" meta:"MODE" check:"blockmode" help:"answer blocked names with MODE: nxdomain, nodata, null (0.0.0.0 and ::), refused or ip:<v4>[,<v6>] (quote it in YAML)"`
+	BlockTTL    TTL       `yaml:"block_ttl" flag:"block-ttl" meta:"DURATION" help:"TTL of block answers and of their SOA (negative caching), a DURATION or a number of seconds"`
+	Allow       List      `yaml:"allow" flag:"allow" meta:"NAME" check:"name" scope:"lists" help:"never block NAME or its subdomains; repeatable; always wins"`
+	DataDir     string    `yaml:"data_dir" flag:"data-dir" meta:"DIR" env:"STATE_DIRECTORY" check:"nonempty" scope:"data" help:"state DIR: feed caches and the researcher store (systemd's STATE_DIRECTORY is read too)"`
+	HTTPListen  string    `yaml:"http_listen" flag:"http-listen" meta:"HOST:PORT" check:"listen,optional" help:"serve the HTTP API and /metrics on HOST:PORT; \"\" turns it off"`
+	CacheSize   int       `yaml:"cache_size" flag:"cache-size" meta:"N" help:"DNS cache entries; negative turns the cache off"`
+	LogLevel    string    `yaml:"log_level" flag:"log-level" meta:"LEVEL" check:"loglevel" scope:"lists" help:"log LEVEL: debug, info, warn or error"`
+	HashBLZone  string    `yaml:"hashbl_zone" flag:"hashbl-zone" meta:"ZONE" check:"zone,optional" help:"answer HashBL wallet and domain lookups under ZONE (e.g. hashbl.scamblock.local); \"\" = off"`
+	Snapshot    bool      `yaml:"snapshot" flag:"no-snapshot" negate:"true" help:"do not keep the compiled lists in DIR/lists.snapshot: a restart then parses and compiles every feed before it blocks (YAML: snapshot: false)"`
+	FeedMaxSize Size      `yaml:"feed_max_size" flag:"feed-max-size" meta:"BYTES" scope:"lists" help:"largest feed file or download in BYTES, decompressed, for feeds without their own max_size, e.g. 64MiB or 2GiB (raise it for a local list of millions of names)"`
+	MemoryLimit Size      `yaml:"memory_limit" flag:"memory-limit" meta:"BYTES" help:"soft memory limit of the Go runtime in BYTES, e.g. 512MiB or 1GiB; 0 = automatic: GOMEMLIMIT if set, else 90% of the cgroup memory limit, else none; read at start"`
+	RPZ         RPZ       `yaml:",inline"`
+	Follow      Follow    `yaml:",inline"`
+	Access      Access    `yaml:",inline"` // allow_net, deny_net, rate_limit* (ops.go)
+	TCP         TCP       `yaml:",inline"`
+	Web         Web       `yaml:",inline"`
+	Encrypted   Encrypted `yaml:",inline"` // dot_listen, doh_listen, tls_*, acme_* (encrypted.go)
 }
 
 // Follow configures the follower (the `follow*` keys of the server

@@ -58,6 +58,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.validateFollow()...)
 	errs = append(errs, c.validateOps()...)
+	errs = append(errs, c.validateEncrypted()...)
 	seen := map[string]Feed{}
 	for _, f := range c.Feeds {
 		name := f.DisplayName()

@@ -133,6 +133,7 @@ func (s *system) newResolver(srv config.Server, reg *prometheus.Registry) error 
 		TCPMemory:            int64(srv.TCP.Memory),
 		TCPWriteTimeout:      time.Duration(srv.TCP.WriteTimeout),
 	}
+	s.withEncryption(&rc, srv)
 	if s.follower != nil {
 		rc.Notify = s.follower // the primary's NOTIFYs arrive on the DNS port
 	}

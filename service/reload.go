@@ -15,6 +15,7 @@ import (
 // upstreams stay; a change to them needs a restart.
 func (s *system) reload(ctx context.Context, g *errgroup.Group, load func() (*config.Config, error)) {
 	s.log.Info("SIGHUP: reloading configuration and re-fetching feeds")
+	s.reloadCertificate()
 	if load != nil {
 		cfg, err := load()
 		if err == nil {

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/scamblock/scamblock/blocklist"
+	"github.com/scamblock/scamblock/certs"
 	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/querystats"
@@ -105,6 +106,7 @@ type system struct {
 	metrics      *prometheus.Registry
 	http         *http.Server // nil when the HTTP listener is off
 	httpLn       net.Listener
+	certs        certs.Source // DoT/DoH certificate; nil without them
 }
 
 // assemble builds every part cfg asks for and wires them together: the
@@ -115,6 +117,9 @@ type system struct {
 func assemble(ctx context.Context, cfg *config.Config, policy resolver.Policy, db *store.Store, log *slog.Logger) (*system, error) {
 	srv := cfg.Server
 	s := &system{log: log, dataDir: srv.DataDir, policy: policy, db: db, stats: querystats.New(nil)}
+	if err := s.loadCertificate(srv); err != nil {
+		return nil, err
+	}
 	if err := s.loadLists(ctx, cfg); err != nil {
 		return nil, err
 	}
