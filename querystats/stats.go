@@ -85,18 +85,31 @@ func (s *Stats) Blocked(name, source string) {
 		name = strings.Clone(name) // the resolver reuses the buffer behind name
 	}
 	s.names[name]++
-	if _, ok := s.sources[source]; !ok && len(s.sources) >= maxNames {
-		halve(s.sources)
+	if _, ok := s.sources[source]; !ok {
+		if len(s.sources) >= maxNames {
+			halve(s.sources)
+		}
+		source = strings.Clone(source) // it may point into a list snapshot that a reload replaces
 	}
 	s.sources[source]++
 }
 
+// halve halves every count, dropping those that reach zero, until the map
+// is at most three quarters full: one pass may free nothing (every count
+// at least 2), and a full map would then cost a pass per new name, under
+// the lock, on the resolver's query path.
 func halve(m map[string]uint64) {
-	for k, v := range m {
-		if v /= 2; v == 0 {
-			delete(m, k)
-		} else {
-			m[k] = v
+	for pass := 0; len(m) > maxNames*3/4; pass++ {
+		if pass == 64 { // every count is zero by now: cannot happen, but never loop
+			clear(m)
+			return
+		}
+		for k, v := range m {
+			if v /= 2; v == 0 {
+				delete(m, k)
+			} else {
+				m[k] = v
+			}
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package querystats
 
 import (
+	"fmt"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -99,5 +101,41 @@ func TestGatherReadsResolverSeries(t *testing.T) {
 	want := Upstream{Name: "udp://192.0.2.53:53", OK: 2, Errors: 1, Mean: 20 * time.Millisecond}
 	if len(snap.Upstreams) != 1 || snap.Upstreams[0] != want {
 		t.Errorf("upstreams %+v, want %+v", snap.Upstreams, want)
+	}
+}
+
+// TestFullNameTableMakesRoomOnce: when every counted name was seen at least
+// twice, a new name still makes room for many more (one halving per new
+// name would stall the resolver: issue 12's soak found it).
+func TestFullNameTableMakesRoomOnce(t *testing.T) {
+	s := New(nil)
+	for i := range maxNames {
+		name := fmt.Sprintf("n%d.example", i)
+		s.Blocked(name, "feed")
+		s.Blocked(name, "feed")
+	}
+	s.Blocked("new.example", "feed")
+	s.mu.Lock()
+	n := len(s.names)
+	s.mu.Unlock()
+	if n > maxNames*3/4+1 {
+		t.Fatalf("after a new name in a full table of counts >= 2: %d names kept, want at most %d (room for the next ones)", n, maxNames*3/4+1)
+	}
+}
+
+// TestSourceIsCopied: the source name may point into memory that changes
+// after the call (a list snapshot a reload replaces); the table keeps its
+// own copy, or its keys change under it (the soak of issue 12 stalled the
+// resolver in halve on such a table).
+func TestSourceIsCopied(t *testing.T) {
+	s := New(nil)
+	buf := []byte("feedA")
+	s.Blocked("a.example", unsafe.String(&buf[0], len(buf)))
+	copy(buf, "feedB")
+	s.Blocked("b.example", "feedA")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := s.sources["feedA"]; n != 2 || len(s.sources) != 1 {
+		t.Fatalf("sources %v: want feedA counted twice", s.sources)
 	}
 }
