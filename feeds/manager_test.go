@@ -3,6 +3,7 @@ package feeds
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -75,7 +76,7 @@ func TestManagerKeepsLastGoodCopyOnFaults(t *testing.T) {
 		}, "shrink guard"},
 		{"only junk lines", func(*testing.T) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("localhost\n127.0.0.1\n<html>\n")) }
-		}, "no usable entries"},
+		}, "every entry was rejected"},
 		{"JSON feed turns into an HTML error page", nil, "parsing"},
 	}
 	for _, tt := range tests {
@@ -474,5 +475,19 @@ func TestManagerAdoptReplacesEqualSets(t *testing.T) {
 	m.Adopt(map[*lists.Set]*lists.Set{held: equal})
 	if onlySet(t, m) != equal {
 		t.Fatal("the equal Set was not adopted")
+	}
+}
+
+// TestLocalFeedWhoseEveryLineIsRejectedIsAnError: a plain list forced to
+// the wrong format does not load as "0 entries": the feed reports an error
+// (WARN in the log, last_error in feeds and /v1/feeds).
+func TestLocalFeedWhoseEveryLineIsRejectedIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "list.txt")
+	if err := os.WriteFile(path, []byte("evil.com\nscam.net\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, err := parseFile(context.Background(), Feed{Name: "x", URL: path, Format: parse.FormatRPZ}, path)
+	if !errors.Is(err, ErrAllRejected) || !strings.Contains(err.Error(), "read as rpz") {
+		t.Fatalf("err = %v, want ErrAllRejected naming the format", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -70,7 +71,38 @@ func parseReader(ctx context.Context, f Feed, r io.Reader) (*lists.Set, parse.Re
 	if err != nil {
 		return nil, rep, format, fmt.Errorf("parsing as %s: %w", format, err)
 	}
+	if err := allRejected(rep, format, f.Format == ""); err != nil {
+		return nil, rep, format, err
+	}
 	return b.Build(), rep, format, nil
+}
+
+// ErrAllRejected marks a feed copy whose every entry was rejected: almost
+// always the wrong format, never a feed to serve as "0 entries".
+var ErrAllRejected = errors.New("every entry was rejected")
+
+// allRejected returns an error naming the main reason and an example when
+// the parse accepted nothing but rejected something.
+func allRejected(rep parse.Report, format parse.Format, detected bool) error {
+	if rep.Accepted > 0 || rep.TotalRejected() == 0 {
+		return nil
+	}
+	var top lists.Reason
+	for r, n := range rep.Rejected {
+		if n > rep.Rejected[top] || n == rep.Rejected[top] && r < top {
+			top = r
+		}
+	}
+	msg := fmt.Sprintf("%d of %d lines read as %s, most for %s", rep.TotalRejected(), rep.Lines, format, top)
+	if ex := rep.Examples[top]; len(ex) > 0 {
+		msg += fmt.Sprintf(" (%s)", ex[0])
+	}
+	if detected {
+		msg += "; the format was detected: set the right one (format: in the feed's config, or --format)"
+	} else {
+		msg += "; is the configured format right?"
+	}
+	return fmt.Errorf("%w: %s", ErrAllRejected, msg)
 }
 
 // withImpliedOptions fills the options a feed leaves empty with those its

@@ -23,6 +23,7 @@ type listsCollector struct {
 	bl  *blocklist.Blocklist
 
 	entries, rejected, lastGood, usingCache, names, addresses *prometheus.Desc
+	failing, unknownTLD, specialUse, lastChange                *prometheus.Desc
 }
 
 func newListsCollector(mgr *feeds.Manager, bl *blocklist.Blocklist) *listsCollector {
@@ -33,13 +34,17 @@ func newListsCollector(mgr *feeds.Manager, bl *blocklist.Blocklist) *listsCollec
 		rejected:   prometheus.NewDesc("scamblock_feed_rejected_lines", "Lines of the feed copy in use that were rejected.", feed, nil),
 		lastGood:   prometheus.NewDesc("scamblock_feed_last_good_timestamp_seconds", "When the feed was last fetched successfully.", feed, nil),
 		usingCache: prometheus.NewDesc("scamblock_feed_stale", "1 when the last refresh of the feed failed or was refused and an older copy is in use.", feed, nil),
+		failing:    prometheus.NewDesc("scamblock_feed_error", "1 when the last load or refresh of the feed failed (e.g. every entry rejected: the wrong format).", feed, nil),
+		unknownTLD: prometheus.NewDesc("scamblock_feed_unknown_tld_names", "Accepted names whose TLD the compiled-in Public Suffix List lacks.", feed, nil),
+		specialUse: prometheus.NewDesc("scamblock_feed_special_use_names", "Accepted names under a special-use TLD (.lan, home.arpa, .test ...).", feed, nil),
+		lastChange: prometheus.NewDesc("scamblock_feed_last_change_timestamp_seconds", "When the feed's content last changed.", feed, nil),
 		names:      prometheus.NewDesc("scamblock_lists_names", "Distinct names in the compiled matcher.", nil, nil),
 		addresses:  prometheus.NewDesc("scamblock_lists_addresses", "Distinct valid wallet addresses listed.", nil, nil),
 	}
 }
 
 func (c *listsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.entries, c.rejected, c.lastGood, c.usingCache, c.names, c.addresses} {
+	for _, d := range []*prometheus.Desc{c.entries, c.rejected, c.lastGood, c.usingCache, c.names, c.addresses, c.failing, c.unknownTLD, c.specialUse, c.lastChange} {
 		ch <- d
 	}
 }
@@ -60,6 +65,16 @@ func (c *listsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.entries, prometheus.GaugeValue, float64(st.Entries), st.Name)
 		ch <- prometheus.MustNewConstMetric(c.rejected, prometheus.GaugeValue, float64(rejected), st.Name)
 		ch <- prometheus.MustNewConstMetric(c.usingCache, prometheus.GaugeValue, stale, st.Name)
+		failing := 0.0
+		if st.LastError != "" {
+			failing = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.failing, prometheus.GaugeValue, failing, st.Name)
+		ch <- prometheus.MustNewConstMetric(c.unknownTLD, prometheus.GaugeValue, float64(st.UnknownTLD), st.Name)
+		ch <- prometheus.MustNewConstMetric(c.specialUse, prometheus.GaugeValue, float64(st.SpecialUse), st.Name)
+		if !st.LastChange.IsZero() {
+			ch <- prometheus.MustNewConstMetric(c.lastChange, prometheus.GaugeValue, float64(st.LastChange.Unix()), st.Name)
+		}
 		if !st.LastGood.IsZero() {
 			ch <- prometheus.MustNewConstMetric(c.lastGood, prometheus.GaugeValue, float64(st.LastGood.Unix()), st.Name)
 		}

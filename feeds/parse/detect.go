@@ -7,15 +7,27 @@ import (
 	"strings"
 )
 
-// Detect guesses the format of a feed from its file name or URL and its
-// first bytes (a few KiB are plenty). It returns an error saying what it
-// saw when it cannot tell; callers then need an explicit format.
+// Detect guesses the format of a feed from its first bytes (a few KiB are
+// plenty) and its file name or URL. Content decides; the name is a hint
+// that only chooses between formats the content cannot tell apart (a
+// plain name list under wildcard/ is a wildcard list, a .csv file is CSV,
+// "config.json" of MetaMask vs another JSON object), never one whose
+// syntax the content lacks: a plain domain list saved under rpz/ is a
+// domain list, not an RPZ zone. It returns an error saying what it saw
+// when it cannot tell; callers then need an explicit format.
 func Detect(name string, head []byte) (Format, error) {
-	if f, ok := detectByName(name); ok {
-		return f, nil
-	}
-	if f, ok := detectByContent(head); ok {
-		return f, nil
+	byName, nameOK := detectByName(name)
+	byContent, contentOK := detectByContent(head)
+	switch {
+	case contentOK && nameOK && byName != byContent:
+		if nameRefines(byName, byContent) {
+			return byName, nil
+		}
+		return byContent, nil
+	case contentOK:
+		return byContent, nil
+	case nameOK && (!hasMarkers(byName) || len(bytes.TrimSpace(head)) == 0):
+		return byName, nil // nothing to read yet: the name is all there is
 	}
 	return "", fmt.Errorf("cannot detect the format of %q from its name or first %d bytes; set the format explicitly (one of %s)", name, len(head), formatNames())
 }
@@ -37,6 +49,42 @@ func baseName(name string) (full, base string) {
 	}
 	full = strings.ReplaceAll(full, `\`, "/")
 	return full, path.Base(full)
+}
+
+// hasMarkers reports whether a format has syntax of its own that content
+// detection recognises ($TTL/CNAME ., ||host^, 0.0.0.0 host, local-zone:,
+// address=/): when the content lacks it, the name cannot make it so.
+func hasMarkers(f Format) bool {
+	switch f {
+	case FormatRPZ, FormatAdblock, FormatHosts, FormatUnbound, FormatDnsmasq:
+		return true
+	}
+	return false
+}
+
+// nameRefines reports whether the name's format is a reading of content
+// that detection by content alone classified as content: a line list
+// voted "domains" or "address-list" may be a wildcard list, a CSV or an
+// OFAC address list; a JSON document of one shape may be one of several
+// feeds of that shape.
+func nameRefines(byName, byContent Format) bool {
+	if hasMarkers(byName) {
+		return false
+	}
+	switch byContent {
+	case FormatDomains, FormatAddressList:
+		return byName != FormatCryptoScamDB && !isJSONFormat(byName)
+	}
+	return isJSONFormat(byName) && isJSONFormat(byContent)
+}
+
+func isJSONFormat(f Format) bool {
+	switch f {
+	case FormatMetaMask, FormatPolkadot, FormatPolkadotAddress, FormatScamSnifferDomains,
+		FormatScamSnifferCombined, FormatScamSnifferArchive, FormatSpmediaJSON, FormatAddressJSON:
+		return true
+	}
+	return false
 }
 
 func detectByName(name string) (Format, bool) {

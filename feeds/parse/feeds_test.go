@@ -801,3 +801,32 @@ func parseYAMLBatches(tb testing.TB, data []byte, size int) ([]lists.Entry, Repo
 	}
 	return out, *p.rep
 }
+
+func TestDetectContentBeatsThePath(t *testing.T) {
+	tests := []struct {
+		name, path, head string
+		want             Format
+	}{
+		{"a plain domain list under rpz/ is a domain list", "/srv/lists/rpz/mine.txt", "evil.com\nscam.net\n", FormatDomains},
+		{"a plain domain list named x.rpz is a domain list", "lists/block.rpz", "evil.com\n", FormatDomains},
+		{"an adblock list under a hosts-looking path is adblock", "/x/dnsmasq/list.txt", "||evil.com^\n", FormatAdblock},
+		{"a zone under rpz/ is RPZ", "/x/rpz/z.txt", "$TTL 300\nevil.com CNAME .\n", FormatRPZ},
+		{"a plain list under wildcard/ is a wildcard list", "/x/wildcard_domains/list.txt", "evil.com\n", FormatWildcard},
+		{"a .csv name reads CSV", "labels.csv", "address,tag\n0xabc,phish\n", FormatCSV},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, err := Detect(tt.path, []byte(tt.head)); got != tt.want {
+				t.Fatalf("Detect(%q) = %q (%v), want %q", tt.path, got, err, tt.want)
+			}
+		})
+	}
+	// The real hagezi wildcard list saved under an rpz/ folder.
+	b, err := os.ReadFile(filepath.Join(feedDir(t), "hagezi-fake/wildcard/fake.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := Detect("/srv/rpz/fake.txt", b[:4096]); got != FormatWildcard {
+		t.Fatalf("real wildcard list under rpz/: %q", got)
+	}
+}
