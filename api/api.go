@@ -57,6 +57,9 @@ type Options struct {
 	Metrics       http.Handler  // GET /metrics when not nil
 	Addresses     AddressParser // wallet addresses; without it only names and URLs are accepted
 	Guard         *lists.Guard  // default lists.DefaultGuard()
+	// Ready, when not nil, answers GET /readyz: 200 with body when ready,
+	// 503 with body (which says why) when not.
+	Ready func() (ready bool, body any)
 
 	MaxBodyBytes  int64 // request body limit (default 1 MiB)
 	MaxIndicators int   // indicators per submission request (default 1000)
@@ -181,6 +184,7 @@ func (a *API) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	mux.HandleFunc("GET /readyz", a.readyz)
 	if a.opts.Metrics != nil {
 		mux.Handle("GET /metrics", a.opts.Metrics)
 	}
@@ -200,4 +204,19 @@ func serialized(fn func()) func() {
 		defer mu.Unlock()
 		fn()
 	}
+}
+
+// readyz reports readiness (Options.Ready): 200 or 503, with its JSON
+// body either way. Without Ready, a running API is ready.
+func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
+	if a.opts.Ready == nil {
+		writeJSON(w, http.StatusOK, map[string]bool{"ready": true})
+		return
+	}
+	ok, body := a.opts.Ready()
+	status := http.StatusOK
+	if !ok {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, body)
 }

@@ -33,6 +33,8 @@ func App() *cli.App {
 			AppealCommand(),
 			ExportCommand(),
 			configCommand(),
+			healthCommand(),
+			versionCommand(),
 		},
 		EnableBashCompletion: true,
 		// main decides exit codes and prints the message once.

@@ -3,6 +3,7 @@ package resolver
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
@@ -23,6 +24,7 @@ type metrics struct {
 	tcpClosedBy *prometheus.CounterVec // client TCP connections closed by a limit, by reason
 	tcpConns    func() int             // open client TCP connections (set by New)
 	tcpQueued   func() int64           // answer bytes queued for them (set by New)
+	upstreamOK  atomic.Int64           // when an upstream last answered (Unix ns; 0: never), for readiness
 	rateLimited [2]prometheus.Counter  // [dropped, truncated (slip)]
 }
 
@@ -125,6 +127,8 @@ func (m *metrics) upstreamDone(u Upstream, rtt time.Duration, err error) {
 	i := 0
 	if err != nil {
 		i = 1
+	} else {
+		m.upstreamOK.Store(time.Now().UnixNano())
 	}
 	obs[i].Observe(rtt.Seconds())
 }

@@ -98,6 +98,7 @@ type Server struct {
 	ddr      *ddrAnswers // resolver.arpa (DDR)
 
 	ready   chan struct{}
+	serving atomic.Bool
 	mu      sync.Mutex
 	addrs   []net.Addr
 	running bool
@@ -300,6 +301,19 @@ func (s *Server) SetPolicy(p Policy) error {
 // Policy returns the block policy in force.
 func (s *Server) Policy() Policy { return s.policy.Load().Policy }
 
+// Serving reports whether Run has bound its sockets and is reading
+// queries (false before, after a bind failure and from shutdown on).
+func (s *Server) Serving() bool { return s.serving.Load() }
+
+// LastUpstreamAnswer returns when an upstream last answered a query (zero:
+// never), for readiness checks.
+func (s *Server) LastUpstreamAnswer() time.Time {
+	if ns := s.metrics.upstreamOK.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}
+
 // Ready is closed once Run has bound its sockets (or failed to).
 func (s *Server) Ready() <-chan struct{} { return s.ready }
 
@@ -373,7 +387,9 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.serveEncrypted(qctx, enc, &loops, &inflight, &stopping)
 
+	s.serving.Store(true)
 	<-ctx.Done()
+	s.serving.Store(false)
 	stopping.Store(true)
 	now := time.Now()
 	for _, c := range udps {

@@ -18,6 +18,7 @@ import (
 	"github.com/scamblock/scamblock/blocklist"
 	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/feeds"
+	"github.com/scamblock/scamblock/health"
 	"github.com/scamblock/scamblock/internal/listen"
 	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/querystats"
@@ -159,6 +160,7 @@ func (s *system) newHTTP(addr string, srv config.Server, reg *prometheus.Registr
 		Checker:           apiChecker{checker},
 		Metrics:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		Addresses:         api.AddressParserFunc(parseAddress),
+		Ready:             s.readiness,
 		ClientV4Prefix:    srv.Access.RateLimitV4Prefix, // the DNS rate limit's client prefixes
 		ClientV6Prefix:    srv.Access.RateLimitV6Prefix,
 	})
@@ -257,4 +259,24 @@ func (a apiChecker) Check(_ context.Context, indicator string) (any, error) {
 func parseAddress(s string) (chain, canonical string, err error) {
 	a, err := wallet.Parse(s)
 	return a.Chain, a.Canonical, err
+}
+
+// readiness is GET /readyz: lists loaded, DNS listeners serving, an
+// upstream answered in the last minute.
+func (s *system) readiness() (bool, any) {
+	st := health.Readiness{
+		Names: func() int { return s.lists.Report().Names },
+		DNSListeners: func() []string {
+			if !s.dns.Serving() {
+				return nil
+			}
+			var out []string
+			for _, a := range s.dns.Addrs() {
+				out = append(out, a.Network()+" "+a.String())
+			}
+			return out
+		},
+		UpstreamAnswered: s.dns.LastUpstreamAnswer,
+	}.Check()
+	return st.Ready, st
 }

@@ -38,7 +38,7 @@ type Options struct {
 	Lists   Lookuper              // the block page asks it about the request's Host
 	Feeds   func() []feeds.Status // feed status for the dashboard; nil: none shown
 	Stats   *querystats.Stats     // traffic for the dashboard; nil: none shown
-	API     http.Handler          // serves /v1/, /healthz and /metrics; nil: 404
+	API     http.Handler          // serves /v1/, /healthz, /readyz and /metrics; nil: 404
 	// OnPublishedChange is called after an approval or a delisting commits;
 	// OnAllowChange after the admin allowlist changed.
 	OnPublishedChange func()
@@ -108,6 +108,7 @@ func (s *Site) routes() http.Handler {
 	if s.opts.API != nil {
 		mux.Handle("/v1/", s.opts.API)
 		mux.Handle("/healthz", s.opts.API)
+		mux.Handle("/readyz", s.opts.API)
 		mux.Handle("/metrics", s.opts.API)
 	}
 	mux.HandleFunc("/", s.notFound)
