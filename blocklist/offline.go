@@ -57,7 +57,7 @@ func LoadOffline(ctx context.Context, o OfflineOptions) (*Offline, error) {
 	off := &Offline{Lists: bl}
 
 	var sets []*lists.Set
-	mgr, err := feeds.NewManager(o.Feeds, feeds.ManagerOptions{
+	updater, err := feeds.NewUpdater(o.Feeds, feeds.UpdaterOptions{
 		DataDir:  o.DataDir,
 		MaxBytes: o.MaxBytes,
 		Logger:   log,
@@ -66,14 +66,14 @@ func LoadOffline(ctx context.Context, o OfflineOptions) (*Offline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("feeds: %w", err)
 	}
-	if err := mgr.LoadCached(ctx); err != nil {
+	if err := updater.LoadCached(ctx); err != nil {
 		off.Notes = append(off.Notes, fmt.Sprintf("some feeds are not loaded: %v", err))
 	}
 	if sets == nil {
-		sets = mgr.Sets()
+		sets = updater.Sets()
 	}
-	bl.SetFeeds(sets, mgr.SourceOptions())
-	off.Feeds = mgr.Status()
+	bl.SetFeeds(sets, updater.SourceOptions())
+	off.Feeds = updater.Status()
 	for _, st := range off.Feeds {
 		off.Entries += st.Entries
 	}

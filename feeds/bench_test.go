@@ -123,7 +123,7 @@ func underLimit(b *testing.B, mode string, steady uint64) uint64 {
 	return limit
 }
 
-// importAll parses every feed, one after another, as the Manager's
+// importAll parses every feed, one after another, as the Updater's
 // LoadCached does at start.
 func importAll(tb testing.TB, feeds []Feed) []*lists.Set {
 	fetcher := NewFetcher(nil)
@@ -232,9 +232,9 @@ func TestImportAllSharedFeeds(t *testing.T) {
 	t.Logf("compiled: %d applied, guarded %v", rep.Total.Applied, rep.Total.Guarded)
 }
 
-// BenchmarkManagerStartup is the server's start: a Manager over every shared
+// BenchmarkUpdaterStartup is the server's start: an Updater over every shared
 // file (as local feeds) loads them all and its OnChange compiles the Matcher.
-func BenchmarkManagerStartup(b *testing.B) {
+func BenchmarkUpdaterStartup(b *testing.B) {
 	feeds := sharedFeedList(b)
 	base := steadyHeap()
 	var peak uint64
@@ -242,13 +242,13 @@ func BenchmarkManagerStartup(b *testing.B) {
 	for b.Loop() {
 		h := startHeapSampler()
 		var m *lists.Matcher
-		mgr, err := NewManager(feeds, ManagerOptions{OnChange: func(sets []*lists.Set) {
+		updater, err := NewUpdater(feeds, UpdaterOptions{OnChange: func(sets []*lists.Set) {
 			m, _ = lists.Compile(sets, lists.CompileOptions{})
 		}})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := mgr.LoadCached(context.Background()); err != nil {
+		if err := updater.LoadCached(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		peak = max(peak, h.Stop()-base)
@@ -258,13 +258,13 @@ func BenchmarkManagerStartup(b *testing.B) {
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }
 
-// BenchmarkManagerRefreshOneFeed is the normal rebuild as the server sees
+// BenchmarkUpdaterRefreshOneFeed is the normal rebuild as the server sees
 // it: every shared file is loaded and compiled and the Matcher serves;
 // then the largest feed changes (one line more), RefreshAll re-reads all
 // feeds (the others are unchanged and not re-parsed), and OnChange
 // compiles the new Matcher while the old one is still referenced.
 // peak/steady is the figure the issue bounds by 2.
-func BenchmarkManagerRefreshOneFeed(b *testing.B) {
+func BenchmarkUpdaterRefreshOneFeed(b *testing.B) {
 	src := sharedFeeds(b)
 	dir := b.TempDir()
 	feeds := sharedFeedList(b)
@@ -288,7 +288,7 @@ func BenchmarkManagerRefreshOneFeed(b *testing.B) {
 	base := steadyHeap()
 	var serving atomic.Pointer[lists.Matcher]
 	compiled := make(chan struct{}, 1)
-	mgr, err := NewManager(feeds, ManagerOptions{Debounce: time.Millisecond, OnChange: func(sets []*lists.Set) {
+	updater, err := NewUpdater(feeds, UpdaterOptions{Debounce: time.Millisecond, OnChange: func(sets []*lists.Set) {
 		m, _ := lists.Compile(sets, lists.CompileOptions{})
 		serving.Store(m)
 		select {
@@ -299,7 +299,7 @@ func BenchmarkManagerRefreshOneFeed(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := mgr.LoadCached(context.Background()); err != nil {
+	if err := updater.LoadCached(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	<-compiled
@@ -318,7 +318,7 @@ func BenchmarkManagerRefreshOneFeed(b *testing.B) {
 				steadyHeap()
 				b.StartTimer()
 				h := startHeapSampler()
-				if err := mgr.RefreshAll(context.Background()); err != nil {
+				if err := updater.RefreshAll(context.Background()); err != nil {
 					b.Fatal(err)
 				}
 				<-compiled
@@ -354,11 +354,11 @@ func appendLine(path string, n int) error {
 	return os.WriteFile(path, data, 0o644)
 }
 
-// BenchmarkManagerChangeAll measures the heap when every shared feed changes
-// at once and the Manager refreshes them all (SIGHUP after an upstream
+// BenchmarkUpdaterChangeAll measures the heap when every shared feed changes
+// at once and the Updater refreshes them all (SIGHUP after an upstream
 // update of every list), with a matcher compiled on every OnChange while the
 // previous one serves — the case issue 4 bounds at 2× the steady state.
-func BenchmarkManagerChangeAll(b *testing.B) {
+func BenchmarkUpdaterChangeAll(b *testing.B) {
 	shared := sharedFeedList(b)
 	dir := b.TempDir()
 	var feeds []Feed
@@ -377,7 +377,7 @@ func BenchmarkManagerChangeAll(b *testing.B) {
 		feeds = append(feeds, Feed{Name: f.Name, URL: dst, Enabled: true})
 	}
 	var serving atomic.Pointer[lists.Matcher]
-	mgr, err := NewManager(feeds, ManagerOptions{Debounce: 50 * time.Millisecond, OnChange: func(sets []*lists.Set) {
+	updater, err := NewUpdater(feeds, UpdaterOptions{Debounce: 50 * time.Millisecond, OnChange: func(sets []*lists.Set) {
 		m, _ := lists.Compile(sets, lists.CompileOptions{})
 		serving.Store(m)
 	}})
@@ -386,7 +386,7 @@ func BenchmarkManagerChangeAll(b *testing.B) {
 	}
 	ctx := context.Background()
 	base := steadyHeap()
-	if err := mgr.LoadCached(ctx); err != nil {
+	if err := updater.LoadCached(ctx); err != nil {
 		b.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond) // let the debounced compile run
@@ -406,7 +406,7 @@ func BenchmarkManagerChangeAll(b *testing.B) {
 				}
 				steadyHeap()
 				h := startHeapSampler()
-				if err := mgr.RefreshAll(ctx); err != nil {
+				if err := updater.RefreshAll(ctx); err != nil {
 					b.Fatal(err)
 				}
 				time.Sleep(100 * time.Millisecond) // the last debounced compile

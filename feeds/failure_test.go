@@ -46,7 +46,7 @@ func TestFailingFeedLogsOncePerStreak(t *testing.T) {
 	log := slog.New(h)
 	f := testFetcher(t)
 	f.Logger = log
-	m, err := NewManager([]Feed{feed}, ManagerOptions{DataDir: dir, Fetcher: f, Logger: log,
+	m, err := NewUpdater([]Feed{feed}, UpdaterOptions{DataDir: dir, Fetcher: f, Logger: log,
 		RetryAfterFailure: 5 * time.Millisecond, Debounce: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -67,8 +67,8 @@ func TestFailingFeedLogsOncePerStreak(t *testing.T) {
 		t.Errorf("after %d failures the next try is %v after the last: want backoff (doubling from 5ms)", m.feeds[0].failures, st.NextFetch.Sub(st.LastFetch))
 	}
 
-	// Offline, a new Manager on the same directory shows the last error.
-	off, err := NewManager([]Feed{feed}, ManagerOptions{DataDir: dir, Fetcher: f, Logger: log})
+	// Offline, a new Updater on the same directory shows the last error.
+	off, err := NewUpdater([]Feed{feed}, UpdaterOptions{DataDir: dir, Fetcher: f, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestFailingFeedLogsOncePerStreak(t *testing.T) {
 	if !strings.Contains(recovered, "again after failing") {
 		t.Errorf("no line when the feed recovered; info lines:\n%s", recovered)
 	}
-	again, err := NewManager([]Feed{feed}, ManagerOptions{DataDir: dir, Fetcher: f, Logger: log})
+	again, err := NewUpdater([]Feed{feed}, UpdaterOptions{DataDir: dir, Fetcher: f, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -166,7 +166,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		if errors.As(err, &se) && se.RetryAfter > wait {
 			wait = min(se.RetryAfter, max(f.BackoffMax, wait))
 		}
-		f.Logger.LogAttrs(ctx, slog.LevelDebug, "feed fetch failed, retrying", // the Manager logs the outcome
+		f.Logger.LogAttrs(ctx, slog.LevelDebug, "feed fetch failed, retrying", // the Updater logs the outcome
 			slog.String("url", req.URL), slog.Int("try", try), slog.Duration("wait", wait), slog.Any("error", err))
 		t := time.NewTimer(wait)
 		select {

@@ -126,7 +126,7 @@ func TestDefaultFeeds(t *testing.T) {
 			t.Errorf("default feed %q missing", want)
 		}
 	}
-	if _, err := NewManager(feeds, ManagerOptions{}); err != nil {
+	if _, err := NewUpdater(feeds, UpdaterOptions{}); err != nil {
 		t.Error(err)
 	}
 }

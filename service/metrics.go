@@ -10,26 +10,26 @@ import (
 
 // newRegistry returns the registry /metrics serves: the Go runtime, the
 // process, the feeds and the compiled lists (the resolver adds its own).
-func newRegistry(mgr *feeds.Manager, bl *blocklist.Blocklist) *prometheus.Registry {
+func newRegistry(updater *feeds.Updater, bl *blocklist.Blocklist) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newListsCollector(mgr, bl))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newListsCollector(updater, bl))
 	return reg
 }
 
 // listsCollector exports the state of the feeds and the compiled lists at
 // scrape time. Labels are feed names from the configuration: bounded.
 type listsCollector struct {
-	mgr *feeds.Manager
+	updater *feeds.Updater
 	bl  *blocklist.Blocklist
 
 	entries, rejected, lastGood, usingCache, names, addresses *prometheus.Desc
 	failing, unknownTLD, specialUse, lastChange                *prometheus.Desc
 }
 
-func newListsCollector(mgr *feeds.Manager, bl *blocklist.Blocklist) *listsCollector {
+func newListsCollector(updater *feeds.Updater, bl *blocklist.Blocklist) *listsCollector {
 	feed := []string{"feed"}
 	return &listsCollector{
-		mgr: mgr, bl: bl,
+		updater: updater, bl: bl,
 		entries:    prometheus.NewDesc("scamblock_feed_entries", "Entries in the feed copy in use.", feed, nil),
 		rejected:   prometheus.NewDesc("scamblock_feed_rejected_lines", "Lines of the feed copy in use that were rejected.", feed, nil),
 		lastGood:   prometheus.NewDesc("scamblock_feed_last_good_timestamp_seconds", "When the feed was last fetched successfully.", feed, nil),
@@ -50,7 +50,7 @@ func (c *listsCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *listsCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, st := range c.mgr.Status() {
+	for _, st := range c.updater.Status() {
 		if !st.Enabled {
 			continue
 		}

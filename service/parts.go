@@ -49,20 +49,20 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	var mgr *feeds.Manager // the callback runs only after NewManager returned
-	mgr, err = feeds.NewManager(feedList, feeds.ManagerOptions{
+	var updater *feeds.Updater // the callback runs only after NewUpdater returned
+	updater, err = feeds.NewUpdater(feedList, feeds.UpdaterOptions{
 		DataDir:  cfg.Server.DataDir,
 		MaxBytes: int64(cfg.Server.FeedMaxSize),
 		Logger:   s.log.With("part", "feeds"),
 		OnChange: func(sets []*lists.Set) {
-			bl.SetFeeds(sets, mgr.SourceOptions())
-			bl.RecordSources(mgr.Status())
+			bl.SetFeeds(sets, updater.SourceOptions())
+			bl.RecordSources(updater.Status())
 		},
 	})
 	if err != nil {
 		return fmt.Errorf("feeds: %w", err)
 	}
-	s.lists, s.feeds = bl, mgr
+	s.lists, s.feeds = bl, updater
 	s.publisher = &publisher{db: s.db, lists: bl, log: s.log}
 	s.publisher.allow()
 	if cfg.Server.Snapshot {
@@ -77,7 +77,7 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 			s.log.Warn("snapshot of the lists ignored; compiling them from the feeds", "err", err)
 		}
 		bl.SaveSnapshots(path)
-		bl.OnAdopt(mgr.Adopt)
+		bl.OnAdopt(updater.Adopt)
 	}
 	if !s.feedsPending {
 		s.loadFeeds(ctx)
@@ -222,9 +222,9 @@ func (p *publisher) allow() {
 }
 
 // logLoaded says in one line what the lists hold before any fetch ran.
-func logLoaded(log *slog.Logger, mgr *feeds.Manager) {
+func logLoaded(log *slog.Logger, updater *feeds.Updater) {
 	var withData, waiting, entries int
-	for _, st := range mgr.Status() {
+	for _, st := range updater.Status() {
 		switch {
 		case !st.Enabled:
 		case st.Entries > 0:
@@ -238,7 +238,7 @@ func logLoaded(log *slog.Logger, mgr *feeds.Manager) {
 }
 
 // feedStatus adapts the feed schedule to api.FeedStatus.
-type feedStatus struct{ m *feeds.Manager }
+type feedStatus struct{ m *feeds.Updater }
 
 func (f feedStatus) Status() any { return f.m.Status() }
 

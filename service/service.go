@@ -94,7 +94,7 @@ type system struct {
 
 	db    *store.Store
 	lists *blocklist.Blocklist // what the resolver, the zones and verdicts read
-	feeds *feeds.Manager       // fetches on schedule and feeds lists
+	feeds *feeds.Updater       // fetches on schedule and feeds lists
 	// feedsPending: the lists came from the snapshot; the feeds' copies
 	// are loaded in the background before their schedule starts.
 	feedsPending bool

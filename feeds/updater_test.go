@@ -16,11 +16,11 @@ import (
 	"github.com/scamblock/scamblock/lists"
 )
 
-func newTestManager(t *testing.T, feeds []Feed, dataDir string, onChange func([]*lists.Set)) *Manager {
+func newTestUpdater(t *testing.T, feeds []Feed, dataDir string, onChange func([]*lists.Set)) *Updater {
 	t.Helper()
 	f := testFetcher(t)
 	f.Timeout = 500 * time.Millisecond
-	m, err := NewManager(feeds, ManagerOptions{
+	m, err := NewUpdater(feeds, UpdaterOptions{
 		DataDir: dataDir, Fetcher: f, Logger: testLogger(t),
 		OnChange: onChange, Debounce: 20 * time.Millisecond,
 	})
@@ -34,7 +34,7 @@ func remoteFeed(name, url string) Feed {
 	return Feed{Name: name, URL: url + "/" + name + ".txt", Format: parse.FormatDomains, Enabled: true, MaxBytes: 1 << 20}
 }
 
-func statusOf(t *testing.T, m *Manager, name string) Status {
+func statusOf(t *testing.T, m *Updater, name string) Status {
 	t.Helper()
 	for _, s := range m.Status() {
 		if s.Name == name {
@@ -45,7 +45,7 @@ func statusOf(t *testing.T, m *Manager, name string) Status {
 	return Status{}
 }
 
-func onlySet(t *testing.T, m *Manager) *lists.Set {
+func onlySet(t *testing.T, m *Updater) *lists.Set {
 	t.Helper()
 	sets := m.Sets()
 	if len(sets) != 1 {
@@ -55,7 +55,7 @@ func onlySet(t *testing.T, m *Manager) *lists.Set {
 }
 
 // Every fault after a good fetch leaves the last good Set in use and says so.
-func TestManagerKeepsLastGoodCopyOnFaults(t *testing.T) {
+func TestUpdaterKeepsLastGoodCopyOnFaults(t *testing.T) {
 	good := domainList("good", 100)
 	tests := []struct {
 		name    string
@@ -90,7 +90,7 @@ func TestManagerKeepsLastGoodCopyOnFaults(t *testing.T) {
 					return func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>rate limited</html>")) }
 				}
 			}
-			m := newTestManager(t, []Feed{feed}, t.TempDir(), nil)
+			m := newTestUpdater(t, []Feed{feed}, t.TempDir(), nil)
 			ctx := context.Background()
 			if err := m.RefreshAll(ctx); err != nil {
 				t.Fatal(err)
@@ -123,9 +123,9 @@ func TestManagerKeepsLastGoodCopyOnFaults(t *testing.T) {
 	}
 }
 
-func TestManagerShrinkWithinGuardIsAccepted(t *testing.T) {
+func TestUpdaterShrinkWithinGuardIsAccepted(t *testing.T) {
 	srv := newFeedServer(t, domainList("s", 100))
-	m := newTestManager(t, []Feed{remoteFeed("f", srv.URL)}, "", nil)
+	m := newTestUpdater(t, []Feed{remoteFeed("f", srv.URL)}, "", nil)
 	ctx := context.Background()
 	if err := m.RefreshAll(ctx); err != nil {
 		t.Fatal(err)
@@ -153,9 +153,9 @@ func TestManagerShrinkWithinGuardIsAccepted(t *testing.T) {
 	}
 }
 
-func TestManagerConditionalGETKeepsSet(t *testing.T) {
+func TestUpdaterConditionalGETKeepsSet(t *testing.T) {
 	srv := newFeedServer(t, domainList("c", 30))
-	m := newTestManager(t, []Feed{remoteFeed("f", srv.URL)}, t.TempDir(), nil)
+	m := newTestUpdater(t, []Feed{remoteFeed("f", srv.URL)}, t.TempDir(), nil)
 	ctx := context.Background()
 	if err := m.RefreshAll(ctx); err != nil {
 		t.Fatal(err)
@@ -175,18 +175,18 @@ func TestManagerConditionalGETKeepsSet(t *testing.T) {
 	}
 }
 
-func TestManagerCacheSurvivesRestart(t *testing.T) {
+func TestUpdaterCacheSurvivesRestart(t *testing.T) {
 	dataDir := t.TempDir()
 	srv := newFeedServer(t, domainList("cached", 200))
 	feed := remoteFeed("f", srv.URL)
-	first := newTestManager(t, []Feed{feed}, dataDir, nil)
+	first := newTestUpdater(t, []Feed{feed}, dataDir, nil)
 	if err := first.RefreshAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	srv.Close() // the network is gone
 
 	var got []*lists.Set
-	second := newTestManager(t, []Feed{feed}, dataDir, func(s []*lists.Set) { got = s })
+	second := newTestUpdater(t, []Feed{feed}, dataDir, func(s []*lists.Set) { got = s })
 	if err := second.LoadCached(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -214,11 +214,11 @@ func TestManagerCacheSurvivesRestart(t *testing.T) {
 	}
 }
 
-func TestManagerDamagedCacheIsNotUsed(t *testing.T) {
+func TestUpdaterDamagedCacheIsNotUsed(t *testing.T) {
 	dataDir := t.TempDir()
 	srv := newFeedServer(t, domainList("d", 20))
 	feed := remoteFeed("f", srv.URL)
-	first := newTestManager(t, []Feed{feed}, dataDir, nil)
+	first := newTestUpdater(t, []Feed{feed}, dataDir, nil)
 	if err := first.RefreshAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestManagerDamagedCacheIsNotUsed(t *testing.T) {
 	if err := os.WriteFile(body, []byte("truncated"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	second := newTestManager(t, []Feed{feed}, dataDir, nil)
+	second := newTestUpdater(t, []Feed{feed}, dataDir, nil)
 	if err := second.LoadCached(context.Background()); err == nil || !strings.Contains(err.Error(), "damaged") {
 		t.Errorf("LoadCached error %v, want damaged", err)
 	}
@@ -242,7 +242,7 @@ func TestManagerDamagedCacheIsNotUsed(t *testing.T) {
 	}
 }
 
-func TestManagerSlowFeedDoesNotDelayOthers(t *testing.T) {
+func TestUpdaterSlowFeedDoesNotDelayOthers(t *testing.T) {
 	slow := newFeedServer(t, nil)
 	slow.set(func(w http.ResponseWriter, r *http.Request) {
 		select { // stall before the headers
@@ -254,7 +254,7 @@ func TestManagerSlowFeedDoesNotDelayOthers(t *testing.T) {
 	fetcher := testFetcher(t)
 	fetcher.Timeout = 30 * time.Second // the slow feed must still be in flight
 	changes := make(chan []*lists.Set, 10)
-	m, err := NewManager([]Feed{remoteFeed("slow", slow.URL), remoteFeed("fast", fast.URL)}, ManagerOptions{
+	m, err := NewUpdater([]Feed{remoteFeed("slow", slow.URL), remoteFeed("fast", fast.URL)}, UpdaterOptions{
 		Fetcher: fetcher, Logger: testLogger(t), Debounce: 10 * time.Millisecond,
 		OnChange: func(s []*lists.Set) { changes <- s },
 	})
@@ -280,13 +280,13 @@ func TestManagerSlowFeedDoesNotDelayOthers(t *testing.T) {
 	}
 }
 
-func TestManagerRunRefreshesOnInterval(t *testing.T) {
+func TestUpdaterRunRefreshesOnInterval(t *testing.T) {
 	srv := newFeedServer(t, domainList("v1", 10))
 	feed := remoteFeed("f", srv.URL)
 	feed.Interval = 50 * time.Millisecond
 	var mu sync.Mutex
 	var lens []int
-	m := newTestManager(t, []Feed{feed}, "", func(s []*lists.Set) {
+	m := newTestUpdater(t, []Feed{feed}, "", func(s []*lists.Set) {
 		mu.Lock()
 		lens = append(lens, s[0].Len())
 		mu.Unlock()
@@ -302,14 +302,14 @@ func TestManagerRunRefreshesOnInterval(t *testing.T) {
 	}
 }
 
-func TestManagerOnChangeIsDebounced(t *testing.T) {
+func TestUpdaterOnChangeIsDebounced(t *testing.T) {
 	var feeds []Feed
 	for _, n := range []string{"a", "b", "c"} {
 		srv := newFeedServer(t, domainList(n, 5))
 		feeds = append(feeds, remoteFeed(n, srv.URL))
 	}
 	calls := make(chan int, 10)
-	m := newTestManager(t, feeds, "", func(s []*lists.Set) { calls <- len(s) })
+	m := newTestUpdater(t, feeds, "", func(s []*lists.Set) { calls <- len(s) })
 	if err := m.RefreshAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -328,12 +328,12 @@ func TestManagerOnChangeIsDebounced(t *testing.T) {
 	}
 }
 
-func TestManagerLocalFileFeed(t *testing.T) {
+func TestUpdaterLocalFileFeed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mine.txt")
 	if err := os.WriteFile(path, domainList("mine", 8), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m := newTestManager(t, []Feed{{URL: path, Enabled: true}}, t.TempDir(), nil)
+	m := newTestUpdater(t, []Feed{{URL: path, Enabled: true}}, t.TempDir(), nil)
 	if err := m.LoadCached(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -363,10 +363,10 @@ func TestManagerLocalFileFeed(t *testing.T) {
 	}
 }
 
-func TestManagerSetFeeds(t *testing.T) {
+func TestUpdaterSetFeeds(t *testing.T) {
 	a := newFeedServer(t, domainList("a", 5))
 	b := newFeedServer(t, domainList("b", 7))
-	m := newTestManager(t, []Feed{remoteFeed("a", a.URL)}, "", nil)
+	m := newTestUpdater(t, []Feed{remoteFeed("a", a.URL)}, "", nil)
 	ctx := context.Background()
 	if err := m.RefreshAll(ctx); err != nil {
 		t.Fatal(err)
@@ -397,7 +397,7 @@ func TestManagerSetFeeds(t *testing.T) {
 	}
 }
 
-func TestNewManagerRejectsBadFeeds(t *testing.T) {
+func TestNewUpdaterRejectsBadFeeds(t *testing.T) {
 	for _, f := range []Feed{
 		{URL: ""},
 		{URL: "ftp://example.com/list.txt"},
@@ -405,7 +405,7 @@ func TestNewManagerRejectsBadFeeds(t *testing.T) {
 		{URL: "x.txt", ShrinkGuard: 1.5},
 		{URL: "x.txt", Interval: -time.Second},
 	} {
-		if _, err := NewManager([]Feed{f}, ManagerOptions{}); err == nil {
+		if _, err := NewUpdater([]Feed{f}, UpdaterOptions{}); err == nil {
 			t.Errorf("feed %+v accepted", f)
 		}
 	}
@@ -413,7 +413,7 @@ func TestNewManagerRejectsBadFeeds(t *testing.T) {
 
 func TestStatusJSONHasRejectExamplesWithFileLine(t *testing.T) {
 	srv := newFeedServer(t, []byte("good-scam.com\n127.0.0.1\nalso-good-scam.com\nnot a host at all\n"))
-	m := newTestManager(t, []Feed{remoteFeed("f", srv.URL)}, t.TempDir(), nil)
+	m := newTestUpdater(t, []Feed{remoteFeed("f", srv.URL)}, t.TempDir(), nil)
 	if err := m.RefreshAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -451,13 +451,13 @@ func waitFor(t *testing.T, cond func() bool) {
 // Adopt swaps a held Set for its equal (the same Set read back from the
 // lists' snapshot) and leaves the others; a different source or size is
 // not taken.
-func TestManagerAdoptReplacesEqualSets(t *testing.T) {
+func TestUpdaterAdoptReplacesEqualSets(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "list.txt")
 	if err := os.WriteFile(path, []byte("a.example.com\nb.example.com\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m := newTestManager(t, []Feed{{Name: "local", URL: path, Enabled: true}}, "", nil)
+	m := newTestUpdater(t, []Feed{{Name: "local", URL: path, Enabled: true}}, "", nil)
 	if err := m.LoadCached(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/scamblock/scamblock/lists"
 )
 
-// ManagerOptions configure a Manager.
-type ManagerOptions struct {
+// UpdaterOptions configure an Updater.
+type UpdaterOptions struct {
 	// DataDir is the state directory; last good copies go to DataDir/feeds.
 	// Empty means no disk cache (tests, one-shot commands).
 	DataDir string
@@ -41,10 +41,10 @@ type ManagerOptions struct {
 	RetryAfterFailure time.Duration
 }
 
-// Manager holds the feeds, refreshes each on its own timer and keeps the
+// Updater holds the feeds, refreshes each on its own timer and keeps the
 // last good Set of each. All methods are safe for concurrent use.
-type Manager struct {
-	opts  ManagerOptions
+type Updater struct {
+	opts  UpdaterOptions
 	log   *slog.Logger
 	fetch *Fetcher
 	cache *cache // nil without a data dir
@@ -67,7 +67,7 @@ type feedState struct {
 	kick      chan struct{} // wakes the feed's loop after an out-of-band refresh
 	stop      context.CancelFunc
 
-	// Guarded by Manager.mu.
+	// Guarded by Updater.mu.
 	set         *lists.Set
 	meta        cacheMeta // describes set; zero without one
 	lastAttempt time.Time
@@ -77,8 +77,8 @@ type feedState struct {
 	failures    int
 }
 
-// NewManager checks the feeds and returns a Manager for them. It does no I/O.
-func NewManager(feeds []Feed, opts ManagerOptions) (*Manager, error) {
+// NewUpdater checks the feeds and returns an Updater for them. It does no I/O.
+func NewUpdater(feeds []Feed, opts UpdaterOptions) (*Updater, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -88,7 +88,7 @@ func NewManager(feeds []Feed, opts ManagerOptions) (*Manager, error) {
 	if opts.RetryAfterFailure <= 0 {
 		opts.RetryAfterFailure = time.Minute
 	}
-	m := &Manager{opts: opts, log: opts.Logger, fetch: opts.Fetcher, parseSlot: make(chan struct{}, 1)}
+	m := &Updater{opts: opts, log: opts.Logger, fetch: opts.Fetcher, parseSlot: make(chan struct{}, 1)}
 	if m.fetch == nil {
 		m.fetch = NewFetcher(opts.Logger)
 	}
@@ -124,7 +124,7 @@ func newStates(feeds []Feed) ([]*feedState, error) {
 }
 
 // Feeds returns the configured feeds, defaults filled in.
-func (m *Manager) Feeds() []Feed {
+func (m *Updater) Feeds() []Feed {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]Feed, len(m.feeds))
@@ -136,7 +136,7 @@ func (m *Manager) Feeds() []Feed {
 
 // Sets returns the last good Set of every enabled feed that has one, in
 // feed order.
-func (m *Manager) Sets() []*lists.Set {
+func (m *Updater) Sets() []*lists.Set {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []*lists.Set
@@ -148,10 +148,10 @@ func (m *Manager) Sets() []*lists.Set {
 	return out
 }
 
-// Adopt replaces Sets the Manager holds by equal ones (old → new): the
+// Adopt replaces Sets the Updater holds by equal ones (old → new): the
 // same Sets read back from the lists' snapshot file, so that the parsed
 // copies can be freed. Nothing changed, so OnChange is not called.
-func (m *Manager) Adopt(repl map[*lists.Set]*lists.Set) {
+func (m *Updater) Adopt(repl map[*lists.Set]*lists.Set) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, fs := range m.feeds {
@@ -163,7 +163,7 @@ func (m *Manager) Adopt(repl map[*lists.Set]*lists.Set) {
 
 // SourceOptions returns the compile options of every feed by name, for
 // lists.CompileOptions.Sources.
-func (m *Manager) SourceOptions() map[string]lists.SourceOptions {
+func (m *Updater) SourceOptions() map[string]lists.SourceOptions {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make(map[string]lists.SourceOptions, len(m.feeds))
@@ -178,7 +178,7 @@ func (m *Manager) SourceOptions() map[string]lists.SourceOptions {
 // before (and without) any network fetch. It calls OnChange once, at the
 // end, if anything was loaded. Feeds without a usable copy are skipped; the
 // returned error joins what went wrong with each.
-func (m *Manager) LoadCached(ctx context.Context) error {
+func (m *Updater) LoadCached(ctx context.Context) error {
 	var errs []error
 	loaded := 0
 	m.removeStaleTemps()
@@ -213,7 +213,7 @@ func (m *Manager) LoadCached(ctx context.Context) error {
 // process on the same directory is not disturbed).
 // restoreFailure shows the last failure recorded in the data directory
 // until the next attempt.
-func (m *Manager) restoreFailure(fs *feedState) {
+func (m *Updater) restoreFailure(fs *feedState) {
 	if m.cache == nil || !fs.feed.IsRemote() {
 		return
 	}
@@ -226,7 +226,7 @@ func (m *Manager) restoreFailure(fs *feedState) {
 	fs.lastErr, fs.lastAttempt = rec.Error, rec.At
 }
 
-func (m *Manager) removeStaleTemps() {
+func (m *Updater) removeStaleTemps() {
 	if m.cache == nil {
 		return
 	}
@@ -240,7 +240,7 @@ func (m *Manager) removeStaleTemps() {
 	}
 }
 
-func (m *Manager) loadCached(ctx context.Context, fs *feedState) error {
+func (m *Updater) loadCached(ctx context.Context, fs *feedState) error {
 	if m.cache == nil {
 		return fmt.Errorf("feed %q: %w (no data directory)", fs.feed.Name, os.ErrNotExist)
 	}
@@ -279,11 +279,11 @@ func (m *Manager) loadCached(ctx context.Context, fs *feedState) error {
 // Run refreshes every enabled feed on its own timer until ctx ends: each
 // feed is fetched when due (at once when it has no fresh cached copy), then
 // every Interval. A feed's slow fetch or failure affects no other feed.
-func (m *Manager) Run(ctx context.Context) error {
+func (m *Updater) Run(ctx context.Context) error {
 	m.mu.Lock()
 	if m.runCtx != nil {
 		m.mu.Unlock()
-		return errors.New("feeds: Manager.Run is already running")
+		return errors.New("feeds: Updater.Run is already running")
 	}
 	m.runCtx = ctx
 	for _, fs := range m.feeds {
@@ -304,7 +304,7 @@ func (m *Manager) Run(ctx context.Context) error {
 }
 
 // startLocked starts fs's loop if Run is running and the feed is enabled.
-func (m *Manager) startLocked(fs *feedState) {
+func (m *Updater) startLocked(fs *feedState) {
 	if m.runCtx == nil || !fs.feed.Enabled || fs.stop != nil {
 		return
 	}
@@ -317,7 +317,7 @@ func (m *Manager) startLocked(fs *feedState) {
 	}()
 }
 
-func (m *Manager) loop(ctx context.Context, fs *feedState) {
+func (m *Updater) loop(ctx context.Context, fs *feedState) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
@@ -359,7 +359,7 @@ func (fs *feedState) dueIn(now time.Time) (time.Duration, bool) {
 // RefreshAll re-fetches every enabled feed now (SIGHUP), in parallel, and
 // waits for all of them. The error joins the failures; feeds that failed
 // keep their last good copy.
-func (m *Manager) RefreshAll(ctx context.Context) error {
+func (m *Updater) RefreshAll(ctx context.Context) error {
 	var wg sync.WaitGroup
 	states := m.snapshot()
 	errs := make([]error, len(states))
@@ -378,7 +378,7 @@ func (m *Manager) RefreshAll(ctx context.Context) error {
 }
 
 // Refresh re-fetches the named feed now.
-func (m *Manager) Refresh(ctx context.Context, name string) error {
+func (m *Updater) Refresh(ctx context.Context, name string) error {
 	for _, fs := range m.snapshot() {
 		if fs.feed.Name == name {
 			return m.refresh(ctx, fs, true)
@@ -391,7 +391,7 @@ func (m *Manager) Refresh(ctx context.Context, name string) error {
 // configuration is unchanged keep their state and schedule; changed feeds
 // keep blocking with their last good Set until their first fetch, which is
 // due at once; removed feeds are dropped. OnChange follows.
-func (m *Manager) SetFeeds(feeds []Feed) error {
+func (m *Updater) SetFeeds(feeds []Feed) error {
 	states, err := newStates(feeds)
 	if err != nil {
 		return err
@@ -441,13 +441,13 @@ func (m *Manager) SetFeeds(feeds []Feed) error {
 	return nil
 }
 
-func (m *Manager) snapshot() []*feedState {
+func (m *Updater) snapshot() []*feedState {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Clone(m.feeds)
 }
 
-func (m *Manager) tempDir() string {
+func (m *Updater) tempDir() string {
 	if m.cache == nil {
 		return ""
 	}
@@ -459,7 +459,7 @@ func (m *Manager) tempDir() string {
 
 // refresh fetches and parses fs once. On any failure, or when the shrink
 // guard refuses the new copy, the last good Set stays in use.
-func (m *Manager) refresh(ctx context.Context, fs *feedState, notify bool) error {
+func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error {
 	fs.refreshMu.Lock()
 	defer fs.refreshMu.Unlock()
 	f := fs.feed
@@ -550,7 +550,7 @@ const flushAfterBytes = 1 << 20
 // runtime: the parser's short-lived garbage goes when the garbage collector
 // next runs, which the soft memory limit (memlimit, GOMEMLIMIT) brings
 // forward as the heap nears it; nothing here forces a collection.
-func (m *Manager) parse(ctx context.Context, f Feed, path string, size int64) (*lists.Set, parse.Report, parse.Format, error) {
+func (m *Updater) parse(ctx context.Context, f Feed, path string, size int64) (*lists.Set, parse.Report, parse.Format, error) {
 	select {
 	case m.parseSlot <- struct{}{}:
 	case <-ctx.Done():
@@ -579,7 +579,7 @@ func shrinkCheck(guard float64, prev, n int, rep parse.Report) error {
 	return nil
 }
 
-func (m *Manager) succeed(fs *feedState, start time.Time, set *lists.Set, meta cacheMeta) {
+func (m *Updater) succeed(fs *feedState, start time.Time, set *lists.Set, meta cacheMeta) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if fs.failures > 0 {
@@ -603,7 +603,7 @@ func (m *Manager) succeed(fs *feedState, start time.Time, set *lists.Set, meta c
 	wake(fs)
 }
 
-func (m *Manager) fail(fs *feedState, log *slog.Logger, start time.Time, err error) error {
+func (m *Updater) fail(fs *feedState, log *slog.Logger, start time.Time, err error) error {
 	m.mu.Lock()
 	fs.lastAttempt = start
 	fs.lastErr = err.Error()
@@ -636,7 +636,7 @@ func (m *Manager) fail(fs *feedState, log *slog.Logger, start time.Time, err err
 
 // storeFailure keeps the last failed attempt of a remote feed in the data
 // directory (cleared with msg ""), so that offline status shows it.
-func (m *Manager) storeFailure(f Feed, at time.Time, msg string) {
+func (m *Updater) storeFailure(f Feed, at time.Time, msg string) {
 	if m.cache == nil || !f.IsRemote() {
 		return
 	}
@@ -645,7 +645,7 @@ func (m *Manager) storeFailure(f Feed, at time.Time, msg string) {
 	}
 }
 
-func (m *Manager) storeMeta(log *slog.Logger, f Feed, meta cacheMeta) {
+func (m *Updater) storeMeta(log *slog.Logger, f Feed, meta cacheMeta) {
 	if m.cache == nil || !f.IsRemote() || meta.SHA256 == "" {
 		return
 	}
@@ -670,7 +670,7 @@ func jitter(d time.Duration) time.Duration {
 
 // notify schedules one OnChange call after the debounce window; changes
 // inside the window share it.
-func (m *Manager) notify() {
+func (m *Updater) notify() {
 	if m.opts.OnChange == nil {
 		return
 	}
@@ -692,7 +692,7 @@ func (m *Manager) notify() {
 // matcher drops each earlier feed's old Set before the next one is built:
 // the live heap holds one feed's old and new copies at a time, not every
 // feed's. It costs one compile per large changed feed.
-func (m *Manager) flushPending() {
+func (m *Updater) flushPending() {
 	m.mu.Lock()
 	t := m.pending
 	if t == nil || !t.Stop() { // none pending, or its timer already fired
@@ -705,7 +705,7 @@ func (m *Manager) flushPending() {
 }
 
 // emit calls OnChange now with the current sets.
-func (m *Manager) emit() {
+func (m *Updater) emit() {
 	if m.opts.OnChange == nil {
 		return
 	}
@@ -751,7 +751,7 @@ type RejectExample struct {
 }
 
 // Status returns the state of every feed, in config order.
-func (m *Manager) Status() []Status {
+func (m *Updater) Status() []Status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]Status, 0, len(m.feeds))
