@@ -161,6 +161,7 @@ func (a *API) routes() http.Handler {
 	mux.Handle("POST /v1/submissions/{id}/approve", a.auth(rev, a.approve))
 	mux.Handle("POST /v1/submissions/{id}/reject", a.auth(rev, a.reject))
 	mux.Handle("POST /v1/submissions/{id}/renew", a.auth(rev, a.renew))
+	mux.Handle("POST /v1/submissions/{id}/delist", a.auth(rev, a.delist))
 
 	mux.Handle("POST /v1/appeals", a.public(a.appeals, a.fileAppeal))
 	mux.Handle("GET /v1/appeals", a.auth(rev, a.listAppeals))

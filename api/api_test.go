@@ -194,6 +194,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", id("/v1/submissions/%d/approve", func() uint64 { return f.pending(fresh()) }), nil, store.RoleReviewer, "sam", "rita"},
 		{"POST", id("/v1/submissions/%d/reject", func() uint64 { return f.pending(fresh()) }), DecisionRequest{Reason: "no"}, store.RoleReviewer, "sam", "rita"},
 		{"POST", id("/v1/submissions/%d/renew", func() uint64 { return f.published(fresh()) }), nil, store.RoleReviewer, "sam", "ray"},
+		{"POST", id("/v1/submissions/%d/delist", func() uint64 { return f.published(fresh()) }), DecisionRequest{Reason: "wrong"}, store.RoleReviewer, "sam", "ray"},
 		{"GET", static("/v1/appeals"), nil, store.RoleReviewer, "sam", "rita"},
 		{"POST", id("/v1/appeals/%d/delist", func() uint64 { name := fresh(); f.published(name); return f.appeal(name) }), nil, store.RoleReviewer, "sam", "ray"},
 		{"POST", id("/v1/appeals/%d/dismiss", func() uint64 { return f.appeal(fresh()) }), nil, store.RoleReviewer, "sam", "rita"},

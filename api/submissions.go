@@ -270,3 +270,9 @@ func (a *API) reject(w http.ResponseWriter, r *http.Request) {
 func (a *API) renew(w http.ResponseWriter, r *http.Request) {
 	a.decide(w, r, false, true, a.store.Renew)
 }
+
+// delist unpublishes an approved submission: a reviewer's own correction,
+// with a reason, without an appeal.
+func (a *API) delist(w http.ResponseWriter, r *http.Request) {
+	a.decide(w, r, true, true, a.store.Delist)
+}

@@ -21,7 +21,7 @@ type ImportResult struct {
 // Import parses src (a path or URL) once, without a server or data
 // directory. progress, when not nil, is told how far the parse got.
 func Import(ctx context.Context, src string, format parse.Format, opts parse.Options, progress feeds.Progress) (ImportResult, error) {
-	res, err := feeds.ImportWithProgress(ctx, feeds.NewFetcher(nil), feeds.Feed{URL: src, Format: format, Options: opts}, progress)
+	res, err := feeds.Import(ctx, feeds.NewFetcher(nil), feeds.Feed{URL: src, Format: format, Options: opts}, progress)
 	out := ImportResult{Result: res}
 	if err != nil || res.Set == nil {
 		return out, err

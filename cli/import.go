@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -25,7 +26,7 @@ func importCommand() *cli.Command {
 			"lines rejected by reason (with file:line examples), the entries the guard refuses\n" +
 			"to apply, and the wallet addresses that fail their checksum.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "format", Usage: "feed format (detected when empty); one of the names `scamblock import --help` lists"},
+			&cli.StringFlag{Name: "format", Usage: "feed `FORMAT`, detected when empty: " + formatNames()},
 			&cli.StringFlag{Name: "column", Usage: "CSV: the header name or 1-based index of the indicator column"},
 			&cli.BoolFlag{Name: "url-blocks-host", Usage: "URLs with a path also block their host (subject to the guard)"},
 			&cli.StringFlag{Name: "category", Usage: "category for entries that carry none (phishing, scam, sanctioned, ...)"},
@@ -34,6 +35,15 @@ func importCommand() *cli.Command {
 		},
 		Action: importFeed,
 	}
+}
+
+// formatNames lists the formats --format takes.
+func formatNames() string {
+	var names []string
+	for _, f := range parse.Formats() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
 }
 
 func importFeed(c *cli.Context) error {

@@ -129,7 +129,7 @@ func importAll(tb testing.TB, feeds []Feed) []*lists.Set {
 	fetcher := NewFetcher(nil)
 	sets := make([]*lists.Set, 0, len(feeds))
 	for _, f := range feeds {
-		res, err := ImportWith(context.Background(), fetcher, f)
+		res, err := Import(context.Background(), fetcher, f, nil)
 		if err != nil {
 			tb.Fatalf("%s: %v", f.Name, err)
 		}

@@ -30,7 +30,7 @@ func TestImportSharedFileByPath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Import(context.Background(), filepath.Join(dir, tt.file), tt.format, parse.Options{})
+			res, err := importSource(context.Background(), filepath.Join(dir, tt.file), tt.format, parse.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,12 +62,12 @@ func TestImportHTTPAndFileURLMatchPath(t *testing.T) {
 		w.Write(gzipBytes(t, body))
 	})
 	ctx := context.Background()
-	byPath, err := Import(ctx, path, "", parse.Options{})
+	byPath, err := importSource(ctx, path, "", parse.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, src := range []string{srv.URL + "/blocklistproject/scam.txt", (&url.URL{Scheme: "file", Path: path}).String()} {
-		got, err := Import(ctx, src, parse.FormatHosts, parse.Options{})
+		got, err := importSource(ctx, src, parse.FormatHosts, parse.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,13 +78,13 @@ func TestImportHTTPAndFileURLMatchPath(t *testing.T) {
 }
 
 func TestImportErrorsSayWhatToDo(t *testing.T) {
-	_, err := Import(context.Background(), filepath.Join(t.TempDir(), "missing.txt"), "", parse.Options{})
+	_, err := importSource(context.Background(), filepath.Join(t.TempDir(), "missing.txt"), "", parse.Options{})
 	if err == nil || !strings.Contains(err.Error(), "missing.txt") {
 		t.Errorf("error %v does not name the file", err)
 	}
 	odd := filepath.Join(t.TempDir(), "odd.bin")
 	os.WriteFile(odd, []byte("{\"something\": 1}\n"), 0o644)
-	_, err = Import(context.Background(), odd, "", parse.Options{})
+	_, err = importSource(context.Background(), odd, "", parse.Options{})
 	if err == nil || !strings.Contains(err.Error(), "format") {
 		t.Errorf("undetectable format: error %v", err)
 	}
@@ -153,7 +153,7 @@ func TestDefaultFeedFormatsMatchSharedFiles(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := byName[name]
 			f.URL = filepath.Join(dir, file)
-			res, err := ImportWith(context.Background(), NewFetcher(nil), f)
+			res, err := Import(context.Background(), NewFetcher(nil), f, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -187,4 +187,9 @@ func TestSafeName(t *testing.T) {
 	if SafeName("A") == SafeName("a") {
 		t.Error("names that differ in case share a cache file")
 	}
+}
+
+// importSource imports one file or URL as `scamblock import` does.
+func importSource(ctx context.Context, src string, format parse.Format, opts parse.Options) (Result, error) {
+	return Import(ctx, NewFetcher(nil), Feed{URL: src, Format: format, Options: opts}, nil)
 }

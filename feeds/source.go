@@ -139,25 +139,15 @@ type Result struct {
 	Set    *lists.Set   `json:"-"`
 }
 
-// Import fetches src (an http(s) URL, file:// URL or path) once and parses
-// it, without a data directory or a schedule: `scamblock import`. An empty
-// format is detected. The size limit is DefaultMaxBytes.
-func Import(ctx context.Context, src string, format parse.Format, opts parse.Options) (Result, error) {
-	return ImportWith(ctx, NewFetcher(nil), Feed{URL: src, Format: format, Options: opts})
-}
-
-// ImportWith is Import with a given Fetcher and the feed's own settings
-// (name, size limit).
-func ImportWith(ctx context.Context, fetcher *Fetcher, f Feed) (Result, error) {
-	return ImportWithProgress(ctx, fetcher, f, nil)
-}
-
 // Progress is told how many bytes of a body have been parsed, of total.
 type Progress func(parsed, total int64)
 
-// ImportWithProgress is ImportWith that reports parse progress (when
-// progress is not nil) as the body is read, for a terminal display.
-func ImportWithProgress(ctx context.Context, fetcher *Fetcher, f Feed, progress Progress) (Result, error) {
+// Import fetches the feed f (an http(s) URL, file:// URL or path) once and
+// parses it, without a data directory or a schedule: `scamblock import`. An
+// empty format is detected; the size limit is the feed's (DefaultMaxBytes
+// when unset). progress, when not nil, is told how far the parse is as the
+// body is read, for a terminal display.
+func Import(ctx context.Context, fetcher *Fetcher, f Feed, progress Progress) (Result, error) {
 	if err := f.Validate(); err != nil {
 		return Result{}, err
 	}

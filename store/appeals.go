@@ -85,16 +85,6 @@ func publishedTx(tx *bolt.Tx, indicator string) (Submission, bool, error) {
 	return sub, sub.State == StateApproved, nil
 }
 
-// Appeal returns one appeal.
-func (s *Store) Appeal(id uint64) (Appeal, error) {
-	var a Appeal
-	err := s.db.View(func(tx *bolt.Tx) error { return get(tx.Bucket(bucketAppeals), id, &a) })
-	if err != nil {
-		return Appeal{}, fmt.Errorf("appeal %d: %w", id, err)
-	}
-	return a, nil
-}
-
 // Appeals returns the appeals in state (all when ""), oldest first.
 func (s *Store) Appeals(state AppealState) ([]Appeal, error) {
 	var out []Appeal

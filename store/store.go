@@ -144,9 +144,6 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Path is the database file.
-func (s *Store) Path() string { return s.db.Path() }
-
 // Check verifies the database's internal consistency (bbolt's page checks).
 func (s *Store) Check() error {
 	return s.db.View(func(tx *bolt.Tx) error {

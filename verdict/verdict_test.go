@@ -16,7 +16,7 @@ import (
 
 func importSet(t *testing.T, name, rel string) *lists.Set {
 	t.Helper()
-	res, err := feeds.ImportWith(context.Background(), feeds.NewFetcher(nil), feeds.Feed{Name: name, URL: feedstest.Path(t, rel), Enabled: true})
+	res, err := feeds.Import(context.Background(), feeds.NewFetcher(nil), feeds.Feed{Name: name, URL: feedstest.Path(t, rel), Enabled: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
