@@ -108,7 +108,11 @@ func (b *Blocklist) SetPublished(pub []store.Listing) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	unchanged := len(sets) == 0 && len(b.published) == 0
 	b.published, b.publishedBy = sets, bySource
+	if unchanged {
+		return // none before, none now: the start-up publish costs no rebuild
+	}
 	b.rebuildLocked()
 }
 

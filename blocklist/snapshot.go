@@ -65,13 +65,16 @@ func (b *Blocklist) LoadSnapshot(path string) (lists.SnapshotInfo, error) {
 	if err := json.Unmarshal([]byte(info.Inputs), &in); err != nil {
 		return lists.SnapshotInfo{}, fmt.Errorf("%w: %s: inputs: %w", lists.ErrSnapshot, path, err)
 	}
-	feeds := make([]*lists.Set, 0, len(in.Feeds))
+	var feeds, published []*lists.Set
 	for _, s := range m.Sets() {
-		if slices.Contains(in.Feeds, s.Source()) {
+		switch {
+		case slices.Contains(in.Feeds, s.Source()):
 			feeds = append(feeds, s)
+		case s.Source() != lists.SourceAllow:
+			published = append(published, s) // until SetPublished says what is published now
 		}
 	}
-	b.feedSets, b.sourceOpts, b.report = feeds, in.Options, in.Report
+	b.feedSets, b.published, b.sourceOpts, b.report = feeds, published, in.Options, in.Report
 	ix, wrep := buildWalletIndex(withIndicators(m.Sets(), in.Report, func(r lists.SourceReport) int { return r.Addresses }))
 	b.Domains.Replace(m)
 	b.Wallets.Replace(ix)

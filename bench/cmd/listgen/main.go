@@ -31,6 +31,7 @@ func main() {
 	flag.IntVar(&cfg.allowed, "allowed", 10_000, "distinct allowed (cached) names")
 	flag.IntVar(&cfg.churn, "churn", 1000, "names that differ between list.txt and list-b.txt")
 	flag.Uint64Var(&cfg.seed, "seed", 7, "random seed")
+	flag.BoolVar(&cfg.listOnly, "list-only", false, "write only list.txt, probe-name.txt and counts.txt (bench/run's scale table: no Unbound include, no query files)")
 	flag.Parse()
 	if cfg.out == "" || cfg.n < 2*cfg.churn+10 {
 		fmt.Fprintln(os.Stderr, "listgen: -out is required and -n must exceed 2*churn+10")
@@ -46,6 +47,7 @@ type config struct {
 	n, queries, allowed, churn int
 	feeds, out                 string
 	seed                       uint64
+	listOnly                   bool
 }
 
 func run(cfg config) error {
@@ -179,6 +181,9 @@ func run(cfg config) error {
 		}},
 	}
 	for _, s := range steps {
+		if cfg.listOnly && s.file != "list.txt" && s.file != "probe-name.txt" && s.file != "counts.txt" {
+			continue
+		}
 		if err := write(s.file, s.lines); err != nil {
 			return err
 		}
