@@ -41,3 +41,27 @@ func TestAllowlistAddListRemove(t *testing.T) {
 		t.Errorf("OnAllowChange called %d times, want 2 (add, remove)", n)
 	}
 }
+
+func TestAppealFollowCode(t *testing.T) {
+	f := newFixture(t, nil)
+	code, body, _ := f.do("POST", "/v1/appeals", "", AppealRequest{Indicator: "my-shop.com", Reason: "mine"})
+	var filed AppealFiled
+	if err := json.Unmarshal(body, &filed); err != nil || code != http.StatusCreated || filed.FollowCode == "" || filed.ID == 0 {
+		t.Fatalf("file: %d %s", code, body)
+	}
+	code, body, _ = f.do("POST", "/v1/appeals/follow", "", FollowRequest{Code: filed.FollowCode})
+	if code != http.StatusOK || !json.Valid(body) {
+		t.Fatalf("follow: %d %s", code, body)
+	}
+	var ap struct {
+		ID    uint64 `json:"id"`
+		State string `json:"state"`
+	}
+	_ = json.Unmarshal(body, &ap)
+	if ap.ID != filed.ID || ap.State != "open" {
+		t.Errorf("followed %+v, want appeal %d open", ap, filed.ID)
+	}
+	if code, _, _ = f.do("POST", "/v1/appeals/follow", "", FollowRequest{Code: "appeal_wrong"}); code != http.StatusNotFound {
+		t.Errorf("wrong code: %d, want 404", code)
+	}
+}

@@ -164,6 +164,7 @@ func (a *API) routes() http.Handler {
 	mux.Handle("POST /v1/submissions/{id}/delist", a.auth(rev, a.delist))
 
 	mux.Handle("POST /v1/appeals", a.public(a.appeals, a.fileAppeal))
+	mux.Handle("POST /v1/appeals/follow", a.public(a.appeals, a.followAppeal))
 	mux.Handle("GET /v1/appeals", a.auth(rev, a.listAppeals))
 	mux.Handle("POST /v1/appeals/{id}/delist", a.auth(rev, a.delistAppeal))
 	mux.Handle("POST /v1/appeals/{id}/dismiss", a.auth(rev, a.dismissAppeal))

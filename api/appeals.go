@@ -26,34 +26,68 @@ type DelistResponse struct {
 
 const maxContactLen = 256
 
+// AppealFiled is the reply to POST /v1/appeals: the appeal and the code
+// its filer follows it with (shown once; only its hash is kept).
+type AppealFiled struct {
+	store.Appeal
+	FollowCode string `json:"follow_code"`
+}
+
+// FollowRequest is the body of POST /v1/appeals/follow.
+type FollowRequest struct {
+	Code string `json:"code"`
+}
+
+func (a *API) validateAppeal(req AppealRequest) (string, *apiError) {
+	ind, err := a.parseIndicator(req.Indicator, false)
+	if err != nil {
+		return "", &apiError{Status: http.StatusBadRequest, Field: "indicator", Message: indicatorMessage("indicator", req.Indicator, err)}
+	}
+	switch {
+	case req.Reason == "":
+		return "", badField("reason", "missing: say why the listing is wrong")
+	case len(req.Reason) > maxReasonLen:
+		return "", badField("reason", "%d bytes, the limit is %d", len(req.Reason), maxReasonLen)
+	case len(req.Contact) > maxContactLen:
+		return "", badField("contact", "%d bytes, the limit is %d", len(req.Contact), maxContactLen)
+	}
+	return ind.Value, nil
+}
+
 func (a *API) fileAppeal(w http.ResponseWriter, r *http.Request) {
 	var req AppealRequest
 	if e := decodeJSON(r, &req, false); e != nil {
 		writeError(w, e)
 		return
 	}
-	ind, err := a.parseIndicator(req.Indicator, false)
-	if err != nil {
-		writeError(w, &apiError{Status: http.StatusBadRequest, Field: "indicator", Message: indicatorMessage("indicator", req.Indicator, err)})
+	ind, e := a.validateAppeal(req)
+	if e != nil {
+		writeError(w, e)
 		return
 	}
-	switch {
-	case req.Reason == "":
-		writeError(w, badField("reason", "missing: say why the listing is wrong"))
-		return
-	case len(req.Reason) > maxReasonLen:
-		writeError(w, badField("reason", "%d bytes, the limit is %d", len(req.Reason), maxReasonLen))
-		return
-	case len(req.Contact) > maxContactLen:
-		writeError(w, badField("contact", "%d bytes, the limit is %d", len(req.Contact), maxContactLen))
-		return
-	}
-	ap, err := a.store.FileAppeal(ind.Value, req.Reason, req.Contact)
+	ap, code, err := a.store.FileAppeal(ind, req.Reason, req.Contact)
 	if err != nil {
 		a.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, ap)
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, AppealFiled{Appeal: ap, FollowCode: code})
+}
+
+// followAppeal shows an appeal to whoever holds its follow code (the code
+// travels in the body, never in a URL).
+func (a *API) followAppeal(w http.ResponseWriter, r *http.Request) {
+	var req FollowRequest
+	if e := decodeJSON(r, &req, false); e != nil {
+		writeError(w, e)
+		return
+	}
+	ap, err := a.store.AppealByCode(req.Code)
+	if err != nil {
+		a.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ap)
 }
 
 func (a *API) listAppeals(w http.ResponseWriter, r *http.Request) {

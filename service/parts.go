@@ -173,6 +173,7 @@ func (s *system) newHTTP(addr string, srv config.Server, reg *prometheus.Registr
 		API:               apiHandler,
 		OnPublishedChange: s.publisher.publish,
 		OnAllowChange:     s.publisher.allow,
+		Validator:         api.NewValidator(api.AddressParserFunc(parseAddress), nil),
 		SessionIdle:       time.Duration(web.SessionIdle),
 		SessionMax:        time.Duration(web.SessionMax),
 		Logger:            s.log.With("part", "web"),

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -43,12 +44,19 @@ type Appeal struct {
 
 func (a Appeal) object() string { return "appeal:" + strconv.FormatUint(a.ID, 10) }
 
-// FileAppeal records an appeal against indicator (canonical form). It is
-// accepted whether or not a submission publishes the indicator (it may come
-// from a feed); SubmissionID says which one does.
-func (s *Store) FileAppeal(indicator, reason, contact string) (Appeal, error) {
+// FileAppeal records an appeal against indicator (canonical form) and
+// returns it with its follow code: whoever holds the code may read the
+// appeal (AppealByCode); only the code's hash is kept. It is accepted
+// whether or not a submission publishes the indicator (it may come from a
+// feed); SubmissionID says which one does.
+func (s *Store) FileAppeal(indicator, reason, contact string) (Appeal, string, error) {
 	var a Appeal
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	code, err := randomString(18)
+	if err != nil {
+		return Appeal{}, "", err
+	}
+	code = "appeal_" + code
+	err = s.db.Batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAppeals)
 		id, err := b.NextSequence()
 		if err != nil {
@@ -63,11 +71,31 @@ func (s *Store) FileAppeal(indicator, reason, contact string) (Appeal, error) {
 		if err := put(b, id, a); err != nil {
 			return err
 		}
+		if err := tx.Bucket(bucketAppealCodes).Put([]byte(HashSecret(code)), itob(id)); err != nil {
+			return err
+		}
 		return s.audit(tx, Event{Actor: "public", Action: ActionAppeal, Object: a.object(), Indicator: indicator,
 			To: string(AppealOpen), Reason: reason})
 	})
 	if err != nil {
-		return Appeal{}, fmt.Errorf("file appeal: %w", err)
+		return Appeal{}, "", fmt.Errorf("file appeal: %w", err)
+	}
+	return a, code, nil
+}
+
+// AppealByCode returns the appeal a follow code belongs to (ErrNotFound
+// for an unknown code).
+func (s *Store) AppealByCode(code string) (Appeal, error) {
+	var a Appeal
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketAppealCodes).Get([]byte(HashSecret(strings.TrimSpace(code))))
+		if id == nil {
+			return fmt.Errorf("%w: no appeal has that follow code", ErrNotFound)
+		}
+		return get(tx.Bucket(bucketAppeals), btoi(id), &a)
+	})
+	if err != nil {
+		return Appeal{}, fmt.Errorf("follow appeal: %w", err)
 	}
 	return a, nil
 }

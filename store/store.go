@@ -53,8 +53,9 @@ var (
 	bucketMeta        = []byte("meta")        // schema version
 	bucketSessions    = []byte("sessions")    // SHA-256 of session id → Session
 	bucketAllow       = []byte("allowlist")   // name → AllowEntry
+	bucketAppealCodes = []byte("appealcodes") // SHA-256 of a follow code → appeal id
 	allBuckets        = [][]byte{bucketSubmissions, bucketIndicators, bucketAppeals, bucketTokens, bucketAudit, bucketMeta,
-		bucketSessions, bucketAllow}
+		bucketSessions, bucketAllow, bucketAppealCodes}
 	schemaVersionKey = []byte("schema")
 	schemaVersion    = []byte("1")
 )

@@ -218,7 +218,7 @@ func TestAppealDelistUnpublishesAndAudits(t *testing.T) {
 	if _, err := s.Approve(sub.ID, Decision{Reviewer: "rita"}); err != nil {
 		t.Fatal(err)
 	}
-	ap, err := s.FileAppeal("shop.example", "this is my bakery", "owner@shop.example")
+	ap, code, err := s.FileAppeal("shop.example", "this is my bakery", "owner@shop.example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,6 +231,13 @@ func TestAppealDelistUnpublishesAndAudits(t *testing.T) {
 	}
 	if ap.State != AppealDelisted || delisted.State != StateDelisted {
 		t.Fatalf("appeal %+v submission %+v", ap, delisted)
+	}
+	// The filer follows it with the code.
+	if got, err := s.AppealByCode(code); err != nil || got.State != AppealDelisted || got.Decision != "false positive" {
+		t.Errorf("by code: %+v, %v", got, err)
+	}
+	if _, err := s.AppealByCode(code + "x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("wrong code: %v, want ErrNotFound", err)
 	}
 	if pub, _ := s.Published(); len(pub) != 0 {
 		t.Fatalf("delisted indicator still published: %+v", pub)
@@ -265,7 +272,7 @@ func TestAppealDelistUnpublishesAndAudits(t *testing.T) {
 
 func TestDelistOfUnpublishedIndicatorChangesNothing(t *testing.T) {
 	s, _, _ := openTest(t)
-	ap, err := s.FileAppeal("feed-listed.example", "not a scam", "")
+	ap, _, err := s.FileAppeal("feed-listed.example", "not a scam", "")
 	if err != nil {
 		t.Fatal(err)
 	}

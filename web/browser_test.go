@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -76,4 +77,101 @@ func TestBrowserAdminAllowsFalsePositive(t *testing.T) {
 	if rc := resolve(t, srv, falseName); rc != dns.RcodeNameError {
 		t.Errorf("after removing: %s answered %s, want NXDOMAIN", falseName, dns.RcodeToString[rc])
 	}
+}
+
+// focusNext presses Tab until the element with id has the focus, failing
+// after limit presses: proof that it is reachable by keyboard alone.
+func focusNext(t *testing.T, ctx context.Context, id string, limit int) {
+	t.Helper()
+	for range limit {
+		run(t, ctx, chromedp.KeyEvent(kb.Tab))
+		if got := get(t, ctx, chromedp.Evaluate[string](`document.activeElement.id`)); got == id {
+			return
+		}
+	}
+	t.Fatalf("#%s not reached with %d presses of Tab", id, limit)
+}
+
+func TestBrowserSubmitByKeyboardReviewApproveBlocks(t *testing.T) {
+	srv := startServer(t)
+	ctx := tab(t)
+	const scam = "fake-crypto-yield.top"
+	if rc := resolve(t, srv, scam); rc != dns.RcodeSuccess {
+		t.Fatalf("before: %s answered %s", scam, dns.RcodeToString[rc])
+	}
+	signIn(t, ctx, srv, "submitter")
+	// The whole form, with the keyboard alone: Tab from the top of the page.
+	run(t, ctx, chromedp.Navigate(srv.url+"/submit"), chromedp.WaitVisible(chromedp.ID("indicators")))
+	focusNext(t, ctx, "indicators", 20)
+	run(t, ctx, chromedp.KeyEvent(scam+"\nhttps://"+otherName+"/login"))
+	focusNext(t, ctx, "category", 2)
+	run(t, ctx, chromedp.KeyEvent("investment"))
+	focusNext(t, ctx, "evidence", 2)
+	run(t, ctx, chromedp.KeyEvent("https://archive.example.org/fake-crypto-yield"))
+	focusNext(t, ctx, "note", 2)
+	run(t, ctx, chromedp.KeyEvent("promises 2% a day"))
+	screenshot(t, ctx, "submit")
+	focusNext(t, ctx, "", 1) // the submit button has no id
+	if tag := get(t, ctx, chromedp.Evaluate[string](`document.activeElement.textContent`)); tag != "Submit" {
+		t.Fatalf("focus on %q after the note, want the Submit button", tag)
+	}
+	run(t, ctx, chromedp.KeyEvent(kb.Enter), waitText("#results", "Received 2"), waitText("#results", scam))
+	if v := get(t, ctx, chromedp.Evaluate[string](`document.querySelector("#results").textContent`)); !strings.Contains(v, "pending") {
+		t.Errorf("results %q: want pending", v)
+	}
+
+	rev := tab(t)
+	signIn(t, rev, srv, "reviewer")
+	run(t, rev, chromedp.Navigate(srv.url+"/review"), waitText("main", scam))
+	screenshot(t, rev, "review")
+	run(t, rev,
+		chromedp.Click(chromedp.CSS(`.box button[type=submit]:not([formaction])`)), // approve the first
+		waitText("main", "approved: it is blocked now"),
+	)
+	if rc := resolve(t, srv, scam); rc != dns.RcodeNameError {
+		t.Errorf("after approval: %s answered %s, want NXDOMAIN", scam, dns.RcodeToString[rc])
+	}
+	run(t, ctx, chromedp.Navigate(srv.url+"/submissions"), waitText("#mine", "approved"))
+}
+
+func TestBrowserAppealFiledFollowedAndDelisted(t *testing.T) {
+	srv := startServer(t)
+	const shop = "honest-coin-shop.top"
+	// A researcher's submission, approved: the site is blocked.
+	sub := tab(t)
+	signIn(t, sub, srv, "submitter")
+	run(t, sub, chromedp.Navigate(srv.url+"/submit"), chromedp.WaitVisible(chromedp.ID("indicators")),
+		chromedp.SendKeys(chromedp.ID("indicators"), shop), chromedp.Submit(chromedp.ID("indicators")), waitText("#results", shop))
+	rev := tab(t)
+	signIn(t, rev, srv, "reviewer")
+	run(t, rev, chromedp.Navigate(srv.url+"/review"), waitText("main", shop),
+		chromedp.Click(chromedp.CSS(`.box button[type=submit]:not([formaction])`)), waitText("main", "approved"))
+	if rc := resolve(t, srv, shop); rc != dns.RcodeNameError {
+		t.Fatalf("approved: %s answered %s", shop, dns.RcodeToString[rc])
+	}
+
+	// The owner appeals from the lookup page, signed out.
+	owner := tab(t)
+	run(t, owner,
+		chromedp.Navigate(srv.url+"/lookup?q="+shop),
+		waitText("#summary", "Blocked"),
+		chromedp.Click(chromedp.CSS(`a[href^="/appeal?indicator="]`)),
+		chromedp.WaitVisible(chromedp.ID("reason")),
+		chromedp.SendKeys(chromedp.ID("reason"), "This is my shop; we sell coins, not scams."),
+		chromedp.SendKeys(chromedp.ID("contact"), "owner@honest-coin-shop.top"),
+		chromedp.Submit(chromedp.ID("reason")),
+		waitText("#filed", "is filed"),
+	)
+	code := get(t, owner, chromedp.Text(chromedp.ID("code")))
+	screenshot(t, owner, "appeal")
+
+	run(t, rev, chromedp.Navigate(srv.url+"/review"), waitText("main", "This is my shop"),
+		chromedp.SendKeys(chromedp.CSS(`input[id^=areason-]`), "Checked: a real shop."),
+		chromedp.Click(chromedp.CSS(`.box button:not([formaction])[type=submit]`)), waitText("main", "upheld"))
+	if rc := resolve(t, srv, shop); rc != dns.RcodeSuccess {
+		t.Errorf("delisted: %s answered %s, want NOERROR", shop, dns.RcodeToString[rc])
+	}
+	run(t, owner, chromedp.Navigate(srv.url+"/appeal"), chromedp.WaitVisible(chromedp.ID("follow-code")),
+		chromedp.SendKeys(chromedp.ID("follow-code"), code), chromedp.Submit(chromedp.ID("follow-code")),
+		waitText("#state", "delisted"), waitText("#followed", "Checked: a real shop."))
 }

@@ -75,7 +75,9 @@ func tab(t *testing.T) context.Context {
 	if browser == nil {
 		t.Skip(skipReason)
 	}
-	ctx, cancel := chromedp.NewContext(browser)
+	// Each tab its own browser context: its own cookies, so two people can
+	// be signed in at once.
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(func() {
 		cancelTimeout()

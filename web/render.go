@@ -30,8 +30,12 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02")
 	},
-	"ago":     ago,
-	"status":  statusText,
+	"ago":    ago,
+	"status": statusText,
+	"categories": func() []string {
+		return []string{"scam", "phishing", "investment-scam", "pig-butchering", "drainer", "fake-exchange", "impersonation", "giveaway-scam", "malware"}
+	},
+	"states":  func() []string { return []string{"pending", "approved", "rejected", "expired", "delisted"} },
 	"join":    strings.Join,
 	"query":   url.QueryEscape,
 	"comma":   comma,

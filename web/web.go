@@ -16,9 +16,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/scamblock/scamblock/api"
 	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/querystats"
+	"github.com/scamblock/scamblock/ratelimit"
 	"github.com/scamblock/scamblock/store"
 	"github.com/scamblock/scamblock/verdict"
 )
@@ -43,6 +45,13 @@ type Options struct {
 	// OnAllowChange after the admin allowlist changed.
 	OnPublishedChange func()
 	OnAllowChange     func()
+	// Validator checks submissions and appeals as the API does (default:
+	// names and URLs only, no wallet addresses).
+	Validator *api.Validator
+	// AppealRate and AppealBurst limit the public appeal form per client
+	// address (default 1 per 10 s, burst 5: the API's defaults).
+	AppealRate  float64
+	AppealBurst int
 	// SessionIdle ends a sign-in session unused this long (default 30 min);
 	// SessionMax ends any session this long after sign-in (default 12 h).
 	SessionIdle time.Duration
@@ -57,6 +66,8 @@ type Site struct {
 	log   *slog.Logger
 	pages *pages
 	now   func() time.Time
+	// appeals limits the public appeal form per client address.
+	appeals *ratelimit.Limiter
 }
 
 // New returns the handler serving the pages, the block page and (through
@@ -83,11 +94,21 @@ func New(opts Options) (http.Handler, error) {
 	if opts.OnAllowChange == nil {
 		opts.OnAllowChange = func() {}
 	}
+	if opts.Validator == nil {
+		opts.Validator = api.NewValidator(nil, nil)
+	}
+	if opts.AppealRate <= 0 {
+		opts.AppealRate = 0.1
+	}
+	if opts.AppealBurst <= 0 {
+		opts.AppealBurst = 5
+	}
 	p, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
-	s := &Site{opts: opts, log: opts.Logger, pages: p, now: opts.Now}
+	s := &Site{opts: opts, log: opts.Logger, pages: p, now: opts.Now,
+		appeals: ratelimit.New(ratelimit.Config{Rate: opts.AppealRate, Burst: opts.AppealBurst})}
 	return s.routes(), nil
 }
 
@@ -102,6 +123,14 @@ func (s *Site) routes() http.Handler {
 	mux.HandleFunc("GET /signin", s.signinForm)
 	mux.HandleFunc("POST /signin", s.signin)
 	mux.HandleFunc("POST /signout", s.signout)
+	mux.HandleFunc("GET /submit", s.submitForm)
+	mux.HandleFunc("POST /submit", s.submit)
+	mux.HandleFunc("GET /submissions", s.submissions)
+	mux.HandleFunc("GET /review", s.review)
+	mux.HandleFunc("POST /review/{action}", s.decide)
+	mux.HandleFunc("GET /appeal", s.appealForm)
+	mux.HandleFunc("POST /appeal", s.fileAppeal)
+	mux.HandleFunc("POST /appeal/follow", s.followAppeal)
 	mux.HandleFunc("GET /allowlist", s.allowlist)
 	mux.HandleFunc("POST /allowlist", s.allowAdd)
 	mux.HandleFunc("POST /allowlist/remove", s.allowRemove)
