@@ -52,13 +52,37 @@ type config struct {
 
 func run(cfg config) error {
 	rng := rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x9e3779b97f4a7c15))
-	guard := lists.DefaultGuard()
+	ns, err := pickNames(cfg, rng, lists.DefaultGuard())
+	if err != nil {
+		return err
+	}
+	if err := ns.writeFiles(cfg, rng); err != nil {
+		return err
+	}
+	real, names, allowed := ns.real, ns.names, ns.allowed
+	fmt.Printf("listgen: %d names (%d real from feeds, %d generated), %d allowed names, query files of %d lines in %s\n",
+		len(names), len(real), len(names)-len(real), len(allowed), cfg.queries, cfg.out)
+	return nil
+}
+
+// nameSet is what the files are made of: the blocked names (the real ones
+// first), the churn names that replace the last ones in list-b.txt, and
+// allowed names under none of them.
+type nameSet struct {
+	real, names, stable, other, allowed []string
+	gen                                 *generator
+}
+
+// pickNames takes the real names of the feed folder (shuffled, at most n -
+// churn) and generates the rest of the n names, the churn names and the
+// allowed names.
+func pickNames(cfg config, rng *rand.Rand, guard *lists.Guard) (nameSet, error) {
 	seen := make(map[string]struct{}, cfg.n+cfg.allowed+cfg.churn)
 	var real []string
 	if cfg.feeds != "" {
 		var err error
 		if real, err = readFeeds(cfg.feeds, guard, seen); err != nil {
-			return err
+			return nameSet{}, err
 		}
 	}
 	rng.Shuffle(len(real), func(i, j int) { real[i], real[j] = real[j], real[i] })
@@ -94,7 +118,13 @@ func run(cfg config) error {
 			allowed = append(allowed, h)
 		}
 	}
+	return nameSet{real: real, names: names, stable: stable, other: other, allowed: allowed, gen: gen}, nil
+}
 
+// writeFiles writes the feed variants, the Unbound include, the query
+// files and the probe names into cfg.out.
+func (ns nameSet) writeFiles(cfg config, rng *rand.Rand) error {
+	real, names, stable, other, allowed, gen := ns.real, ns.names, ns.stable, ns.other, ns.allowed, ns.gen
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 		return err
 	}
@@ -188,8 +218,6 @@ func run(cfg config) error {
 			return err
 		}
 	}
-	fmt.Printf("listgen: %d names (%d real from feeds, %d generated), %d allowed names, query files of %d lines in %s\n",
-		len(names), len(real), len(names)-len(real), len(allowed), cfg.queries, cfg.out)
 	return nil
 }
 
