@@ -15,7 +15,7 @@ var ofacAssets = []struct{ asset, chain string }{
 	{"XBT", "btc"}, {"ETH", "eth"}, {"USDT", ""}, {"USDC", ""}, {"TRX", "trx"},
 	{"LTC", "ltc"}, {"XMR", "xmr"}, {"ZEC", "zec"}, {"DASH", "dash"}, {"BCH", "bch"},
 	{"BSV", "bsv"}, {"BTG", "btg"}, {"ETC", "etc"}, {"XRP", "xrp"}, {"XVG", "xvg"},
-	{"ARB", "arb"}, {"BSC", "bsc"},
+	{"ARB", "arb"}, {"BSC", "bsc"}, {"SOL", "sol"},
 }
 
 // DefaultFeeds returns the built-in feed set: real public sources by URL,
@@ -70,7 +70,7 @@ func DefaultFeeds() []Feed {
 			Licence: "GPL-3.0", Homepage: "https://github.com/hagezi/dns-blocklists",
 		},
 		{
-			Name: "blocklistproject-scam", URL: raw + "blocklistproject/Lists/master/scam.txt",
+			Name: "blocklistproject-scam", URL: "https://blocklistproject.github.io/Lists/scam.txt", // the published copy; raw URLs on the deleted master branch 404
 			Format: parse.FormatHosts, Options: parse.Options{Category: "scam"},
 			Licence: "Unlicense", Homepage: "https://github.com/blocklistproject/Lists",
 		},
@@ -95,6 +95,14 @@ func DefaultFeeds() []Feed {
 			Licence: "MIT", Homepage: "https://github.com/forta-network/labelled-datasets",
 		},
 	}
+	// The official list: the Treasury's Sanctions List Service publishes
+	// sdn.csv (the old www.treasury.gov/ofac/downloads/sdn.csv redirects
+	// here); wallets are in its remarks column (parse.FormatOFACSDN).
+	feeds = append(feeds, Feed{
+		Name: "ofac-sdn", URL: "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.CSV",
+		Format: parse.FormatOFACSDN, Options: parse.Options{Category: "sanctioned"},
+		Licence: "US government work (public domain)", Homepage: "https://ofac.treasury.gov/specially-designated-nationals-and-blocked-persons-list-sdn-human-readable-lists",
+	})
 	for _, a := range ofacAssets {
 		feeds = append(feeds, Feed{
 			Name:    "ofac-" + strings.ToLower(a.asset),

@@ -108,8 +108,11 @@ func TestDefaultFeeds(t *testing.T) {
 			t.Errorf("name %q twice", f.Name)
 		}
 		names[f.Name] = true
-		if !strings.HasPrefix(f.URL, "https://raw.githubusercontent.com/") {
-			t.Errorf("%s: URL %s is not a raw GitHub URL", f.Name, f.URL)
+		if !strings.HasPrefix(f.URL, "https://") {
+			t.Errorf("%s: URL %s is not https", f.Name, f.URL)
+		}
+		if strings.Contains(f.URL, "blocklistproject/Lists/master/") {
+			t.Errorf("%s: blocklistproject deleted its master branch; raw URLs on it 404", f.Name)
 		}
 		if !valid[f.Format] {
 			t.Errorf("%s: format %q is not one parse knows", f.Name, f.Format)
@@ -121,7 +124,7 @@ func TestDefaultFeeds(t *testing.T) {
 			t.Errorf("%s: defaults %v %v %v", f.Name, d.Interval, d.ShrinkGuard, d.MaxBytes)
 		}
 	}
-	for _, want := range []string{"metamask", "scamsniffer-domains", "polkadot", "cryptoscamdb", "hagezi-fake", "blocklistproject-scam", "jarelllama-scams", "spmedia", "ofac-xbt", "forta-phishing-scams"} {
+	for _, want := range []string{"metamask", "scamsniffer-domains", "polkadot", "cryptoscamdb", "hagezi-fake", "blocklistproject-scam", "jarelllama-scams", "spmedia", "ofac-xbt", "ofac-sol", "ofac-sdn", "forta-phishing-scams"} {
 		if !names[want] {
 			t.Errorf("default feed %q missing", want)
 		}

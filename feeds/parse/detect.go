@@ -51,6 +51,16 @@ func baseName(name string) (full, base string) {
 	return full, path.Base(full)
 }
 
+// isSDNRecord reports whether l looks like a record of OFAC's sdn.csv:
+// an entity number, a quoted name, and OFAC's "-0-" empty marker.
+func isSDNRecord(l []byte) bool {
+	i := 0
+	for i < len(l) && l[i] >= '0' && l[i] <= '9' {
+		i++
+	}
+	return i > 0 && bytes.HasPrefix(l[i:], []byte(`,"`)) && bytes.Contains(l, []byte(`"-0-`))
+}
+
 // hasMarkers reports whether a format has syntax of its own that content
 // detection recognises ($TTL/CNAME ., ||host^, 0.0.0.0 host, local-zone:,
 // address=/): when the content lacks it, the name cannot make it so.
@@ -113,6 +123,8 @@ func detectByName(name string) (Format, bool) {
 		return FormatScamSnifferArchive, true
 	case strings.HasSuffix(base, ".yaml"), strings.HasSuffix(base, ".yml"):
 		return FormatCryptoScamDB, true
+	case base == "sdn.csv" || base == "sdn_enhanced.csv":
+		return FormatOFACSDN, true
 	case strings.HasSuffix(base, ".csv"):
 		return FormatCSV, true
 	case strings.HasSuffix(base, ".rpz"), strings.Contains(full, "/rpz/"), strings.Contains(base, "rpz"):
@@ -173,6 +185,8 @@ func detectByContent(head []byte) (Format, bool) {
 			return FormatHosts, true
 		case bytes.HasPrefix(l, []byte("*.")):
 			return FormatWildcard, true
+		case isSDNRecord(l):
+			return FormatOFACSDN, true
 		case isAddressLike(string(l)):
 			votes[FormatAddressList]++
 		default:

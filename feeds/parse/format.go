@@ -32,13 +32,14 @@ const (
 	FormatCSV                 Format = "csv"                  // CSV with a configurable column
 	FormatAddressList         Format = "address-list"         // one wallet address per line
 	FormatAddressJSON         Format = "address-json"         // JSON array of wallet addresses
+	FormatOFACSDN             Format = "ofac-sdn"             // OFAC sdn.csv: addresses in the remarks column
 )
 
 var formats = []Format{
 	FormatDomains, FormatHosts, FormatWildcard, FormatAdblock, FormatRPZ, FormatDnsmasq,
 	FormatUnbound, FormatMetaMask, FormatPolkadot, FormatPolkadotAddress,
 	FormatScamSnifferDomains, FormatScamSnifferCombined, FormatScamSnifferArchive,
-	FormatCryptoScamDB, FormatSpmediaJSON, FormatCSV, FormatAddressList, FormatAddressJSON,
+	FormatCryptoScamDB, FormatSpmediaJSON, FormatCSV, FormatAddressList, FormatAddressJSON, FormatOFACSDN,
 }
 
 // Formats returns every format Parse understands, in a stable order.
@@ -135,6 +136,8 @@ func Parse(f Format, r io.Reader, opts Options, emit Emit) (Report, error) {
 		err = p.addressLines(r)
 	case FormatAddressJSON:
 		err = p.addressArray(r)
+	case FormatOFACSDN:
+		err = p.sdnCSV(r)
 	default:
 		_, err := ParseFormat(string(f))
 		return rep, err

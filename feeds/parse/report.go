@@ -43,6 +43,22 @@ type Report struct {
 	// special-use TLD: facts to show, not reasons to drop (lists.ClassifyTLD).
 	UnknownTLD int `json:"unknown_tld,omitempty"`
 	SpecialUse int `json:"special_use,omitempty"`
+	// Notes count accepted entries with something to report (an address
+	// filed under the wrong chain), with the first examples.
+	Notes        map[lists.Reason]int      `json:"notes,omitempty"`
+	NoteExamples map[lists.Reason][]Reject `json:"note_examples,omitempty"`
+}
+
+// Note records something to report about an accepted entry at line.
+func (r *Report) Note(line int, input string, reason lists.Reason, detail string) {
+	if r.Notes == nil {
+		r.Notes = make(map[lists.Reason]int)
+		r.NoteExamples = make(map[lists.Reason][]Reject)
+	}
+	r.Notes[reason]++
+	if len(r.NoteExamples[reason]) < ExamplesPerReason {
+		r.NoteExamples[reason] = append(r.NoteExamples[reason], Reject{Line: line, Input: input, Reason: reason, Detail: detail})
+	}
 }
 
 // Accept counts an emitted entry.
