@@ -264,3 +264,38 @@ func portOf(addr string) string {
 	_, p, _ := net.SplitHostPort(addr)
 	return p
 }
+
+// TestEncryptedKeepsTheACL: a client outside the ACL is refused over DoT
+// and DoH too (REFUSED, EDE 18), as over plain DNS.
+func TestEncryptedKeepsTheACL(t *testing.T) {
+	_, dot, doh, caFile := startEncrypted(t, Config{ACL: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}})
+	pem, _ := os.ReadFile(caFile)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	tlsCfg := &tls.Config{RootCAs: pool, ServerName: "dns.test"}
+	q := new(dns.Msg)
+	q.SetQuestion("a.test.", dns.TypeA)
+	q.SetEdns0(1232, false)
+
+	c := &dns.Client{Net: "tcp-tls", TLSConfig: tlsCfg, Timeout: 5 * time.Second}
+	m, _, err := c.Exchange(q, dot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Rcode != dns.RcodeRefused || edeOf(m) == nil || edeOf(m).InfoCode != dns.ExtendedErrorCodeProhibited {
+		t.Errorf("DoT from outside the ACL: want REFUSED with EDE 18:\n%v", m)
+	}
+
+	wire, _ := q.Pack()
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsCfg, ForceAttemptHTTP2: true}}
+	resp, err := hc.Post("https://"+doh+DoHPath, dohMediaType, strings.NewReader(string(wire)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var a dns.Msg
+	if err := a.Unpack(body); err != nil || a.Rcode != dns.RcodeRefused || edeOf(&a) == nil {
+		t.Errorf("DoH from outside the ACL: want REFUSED with EDE: %v\n%v", err, &a)
+	}
+}
