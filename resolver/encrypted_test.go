@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"github.com/scamblock/scamblock/internal/dnstest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/scamblock/scamblock/internal/dnstest"
 )
 
 // testCA makes a CA and a certificate for dns.test and 127.0.0.1 signed
