@@ -53,6 +53,7 @@ type Server struct {
 	RPZ         RPZ       `yaml:",inline"`
 	Follow      Follow    `yaml:",inline"`
 	Access      Access    `yaml:",inline"` // allow_net, deny_net, rate_limit* (ops.go)
+	QueryLog    QueryLog  `yaml:",inline"` // query_log* (ops.go)
 	TCP         TCP       `yaml:",inline"`
 	Web         Web       `yaml:",inline"`
 	Encrypted   Encrypted `yaml:",inline"` // dot_listen, doh_listen, tls_*, acme_* (encrypted.go)
@@ -164,6 +165,7 @@ func Default() *Config {
 			RPZ:         RPZ{Zone: "rpz.scamblock."},
 			Follow:      Follow{TSIGAlgorithm: "hmac-sha256"},
 			Access:      defaultAccess(),
+			QueryLog:    defaultQueryLog(),
 			TCP:         TCP{MaxConns: 1000, Memory: 32 << 20, WriteTimeout: Duration(3 * time.Second)},
 			Web:         Web{SessionIdle: Duration(30 * time.Minute), SessionMax: Duration(12 * time.Hour)},
 		},

@@ -70,6 +70,7 @@ func TestLoadFullConfig(t *testing.T) {
 		RPZ:         RPZ{Zone: "rpz.scamblock."},
 		Follow:      Follow{TSIGAlgorithm: "hmac-sha256"},
 		Access:      defaultAccess(),
+		QueryLog:    defaultQueryLog(),
 		TCP:         TCP{MaxConns: 500, Memory: 32 << 20, WriteTimeout: Duration(2 * time.Second)},
 		Web:         Default().Server.Web,
 	}

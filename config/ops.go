@@ -17,6 +17,15 @@ type Access struct {
 	RateLimitSlip     int `yaml:"rate_limit_slip" flag:"rate-limit-slip" meta:"N" help:"send every Nth rate-limited UDP answer as an empty TC=1 answer (a real client retries over TCP) and drop the others; 1 = all, 0 = drop all"`
 }
 
+// QueryLog configures the query log (the server section's query_log* keys).
+type QueryLog struct {
+	Path     string `yaml:"query_log" flag:"query-log" meta:"PATH" help:"write one JSON line per query to PATH (- = standard output), rotated by size; \"\" = off"`
+	FullIP   bool   `yaml:"query_log_full_ip" flag:"query-log-full-ip" help:"log the client's full address instead of its /24 (IPv4) or /56 (IPv6)"`
+	Sample   int    `yaml:"query_log_sample" flag:"query-log-sample" meta:"N" help:"log one query in N (1 = every query)"`
+	MaxSize  Size   `yaml:"query_log_max_size" flag:"query-log-max-size" meta:"BYTES" help:"rotate the query log file when it reaches BYTES (at least 1MiB)"`
+	MaxFiles int    `yaml:"query_log_max_files" flag:"query-log-max-files" meta:"N" help:"keep N rotated query log files besides the current one"`
+}
+
 // DefaultACL is the default allow_net: loopback, RFC 1918, RFC 6598 shared
 // address space (CGNAT), link-local, IPv6 unique-local and link-local.
 // resolver.DefaultACL is the same list (a test checks).
@@ -27,6 +36,10 @@ var defaultACL = []string{
 
 func defaultAccess() Access {
 	return Access{AllowNet: List(append([]string(nil), defaultACL...)), RateLimitV4Prefix: 24, RateLimitV6Prefix: 56, RateLimitSlip: 2}
+}
+
+func defaultQueryLog() QueryLog {
+	return QueryLog{Sample: 1, MaxSize: 100 << 20, MaxFiles: 5}
 }
 
 // Prefixes parses a list of CIDR prefixes (checked already by the cidr
@@ -52,6 +65,15 @@ func (c *Config) validateOps() []error {
 	}
 	if len(a.AllowNet) == 0 {
 		bad("server.allow_net", "none given, so no client would be answered; give the networks to serve, e.g. 192.168.0.0/16 (the default is the private ranges)")
+	}
+	if q := c.Server.QueryLog; q.Sample < 1 {
+		bad("server.query_log_sample", "%d: give 1 (every query) or more (one in N)", q.Sample)
+	}
+	if q := c.Server.QueryLog; q.MaxSize < 1<<20 {
+		bad("server.query_log_max_size", "%s is too small; give at least 1MiB, e.g. 100MiB", q.MaxSize)
+	}
+	if q := c.Server.QueryLog; q.MaxFiles < 0 {
+		bad("server.query_log_max_files", "%d is negative; give 0 or more, e.g. 5", q.MaxFiles)
 	}
 	if a.RateLimit < 0 {
 		bad("server.rate_limit", "%d is negative; give 0 (no limit) or queries a second, e.g. 50", a.RateLimit)

@@ -42,6 +42,9 @@ func TestOpsSettingsOutOfRangeAreNamed(t *testing.T) {
 		{"deny-net", "customers", "--deny-net"},
 		{"allow-net", "", "--allow-net: none given"},
 		{"rate-limit", "-1", "--rate-limit: -1 is negative"},
+		{"query-log-sample", "0", "--query-log-sample: 0: give 1"},
+		{"query-log-max-size", "1KiB", "--query-log-max-size: 1KiB is too small"},
+		{"query-log-max-files", "-1", "--query-log-max-files: -1 is negative"},
 		{"rate-limit-v4-prefix", "33", "--rate-limit-v4-prefix: 33 is not a prefix length"},
 		{"rate-limit-v6-prefix", "0", "--rate-limit-v6-prefix: 0 is not a prefix length"},
 		{"rate-limit-slip", "-2", "--rate-limit-slip: -2 is negative"},
@@ -60,5 +63,22 @@ func TestDefaultACLIsPrivateOnly(t *testing.T) {
 	}
 	if len(acl) != len(defaultACL) || !slices.Contains(acl, netip.MustParsePrefix("100.64.0.0/10")) {
 		t.Errorf("default allow_net = %v", acl)
+	}
+}
+
+func TestQueryLogSettingsFromEverySource(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "scamblock.yaml")
+	if err := os.WriteFile(path, []byte("server:\n  query_log: /var/log/scamblock/queries.jsonl\n  query_log_sample: 10\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SCAMBLOCK_QUERY_LOG_FULL_IP": "true", "SCAMBLOCK_QUERY_LOG_MAX_SIZE": "10MiB"}
+	c, err := Build(Sources{File: path, Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Flags: map[string][]string{"query-log-max-files": {"9"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := QueryLog{Path: "/var/log/scamblock/queries.jsonl", FullIP: true, Sample: 10, MaxSize: 10 << 20, MaxFiles: 9}
+	if c.Server.QueryLog != want {
+		t.Errorf("query log\n got %+v\nwant %+v", c.Server.QueryLog, want)
 	}
 }

@@ -16,8 +16,8 @@ package resolver
 // question and counts the TTLs down in place. CNAME/DNAME targets kept with
 // the entry are looked up again on every hit, as the chain does.
 //
-// The fast path still applies the rate limit and the ACL, and it is off when
-// the query log is on or a LocalZone does not name its origins (so a local
+// The fast path still applies the rate limit and the ACL and feeds the query
+// log; it is off when a LocalZone does not name its origins (so a local
 // zone always answers first, as the chain order says).
 
 import (
@@ -69,9 +69,6 @@ func prepare(p Policy) *preparedPolicy {
 }
 
 func (s *Server) prepareFastPath(bl Blocklist, zones []LocalZone) *fastPath {
-	if s.queryLog {
-		return nil
-	}
 	f := &fastPath{s: s, list: bl}
 	f.names.New = func() any { return new(nameBuf) }
 	for _, z := range zones {
@@ -103,6 +100,9 @@ func (f *fastPath) answerBuf(raw []byte, client netip.Addr, tcp bool, out []byte
 	if !ok || f.inLocalZone(q.name()) || !f.s.acl.permits(client) {
 		return nil, false
 	}
+	if f.s.qlog != nil {
+		q.start = time.Now() // the query log's latency
+	}
 	hit, blocked := f.list.Lookup(q.name())
 	if blocked {
 		return f.blocked(&q, hit, client, tcp, out)
@@ -128,7 +128,8 @@ type wireQuery struct {
 	qtype    uint16
 	flags    uint16
 	edns, do bool
-	limit    int // largest UDP answer
+	limit    int       // largest UDP answer
+	start    time.Time // when the fast path took it (only with the query log on)
 }
 
 func (q *wireQuery) name() string { return q.fqdn[:len(q.fqdn)-1] }
@@ -290,7 +291,7 @@ func (f *fastPath) blocked(q *wireQuery, hit lists.Hit, client netip.Addr, tcp b
 	if q.edns {
 		b = appendOPT(b, f.s.maxUDP, q.do, dns.ExtendedErrorCodeBlocked, hit)
 	}
-	return f.finish(b, q.qend, q.qtype, OutcomeBlocked, q.limit, client, tcp)
+	return f.finish(b, q, OutcomeBlocked, hit, client, tcp)
 }
 
 // answerFor says how policy p answers a blocked query of type qtype: the
@@ -370,22 +371,24 @@ func appendOPT(b []byte, size uint16, do bool, edeCode uint16, hit lists.Hit) []
 	return b
 }
 
-// finish applies the size limit and the rate limit to answer b (whose
-// header and question end at qend) and counts it.
-func (f *fastPath) finish(b []byte, qend int, qtype uint16, o Outcome, limit int, client netip.Addr, tcp bool) ([]byte, bool) {
-	if !tcp && len(b) > limit {
+// finish applies the size limit and the rate limit to answer b to q,
+// counts it and logs it (hit: the listing that blocked it).
+func (f *fastPath) finish(b []byte, q *wireQuery, o Outcome, hit lists.Hit, client netip.Addr, tcp bool) ([]byte, bool) {
+	if !tcp && len(b) > q.limit {
 		return nil, false // the general path truncates
 	}
 	if f.s.limit != nil {
 		if limited, slip := f.s.limit.limited(client, tcp); limited {
-			f.s.metrics.query(qtype, OutcomeRateLimited)
+			f.s.metrics.query(q.qtype, OutcomeRateLimited)
+			f.s.logQuery(client, q.name(), q.qtype, OutcomeRateLimited, -1, lists.Hit{}, "", q.start)
 			if !slip {
 				return nil, true
 			}
-			return slipAnswer(b[:qend]), true
+			return slipAnswer(b[:q.qend]), true
 		}
 	}
-	f.s.metrics.query(qtype, o)
+	f.s.metrics.query(q.qtype, o)
+	f.s.logQuery(client, q.name(), q.qtype, o, int(b[3]&0x0F), hit, "", q.start)
 	return b, true
 }
 
@@ -409,7 +412,7 @@ func (f *fastPath) cached(q *wireQuery, e *cacheEntry, client netip.Addr, tcp bo
 	if !ok {
 		return nil, false
 	}
-	return f.finish(b, q.qend, q.qtype, OutcomeCached, q.limit, client, tcp)
+	return f.finish(b, q, OutcomeCached, lists.Hit{}, client, tcp)
 }
 
 // fromEntry writes the answer to q from entry e; false when e has no

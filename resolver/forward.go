@@ -148,7 +148,7 @@ func (f *Forward) ServeDNS(ctx context.Context, req *Request) Response {
 			continue
 		}
 		f.outage.over(f.log)
-		return Response{Msg: r, Outcome: OutcomeForwarded}
+		return Response{Msg: r, Outcome: OutcomeForwarded, Upstream: u.conn.up.String()}
 	}
 	if last != nil {
 		return Response{Msg: last, Outcome: OutcomeServfail}

@@ -23,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/scamblock/scamblock/lists"
 )
 
 // missQuery is one client's query on the fast miss path.
@@ -71,6 +73,7 @@ func (l *udpLoop) startMiss(q *wireQuery, from netip.AddrPort) bool {
 	if s.limit != nil {
 		if limited, slip := s.limit.limited(from.Addr(), false); limited {
 			s.metrics.query(q.qtype, OutcomeRateLimited)
+			s.logQuery(from.Addr(), q.name(), q.qtype, OutcomeRateLimited, -1, lists.Hit{}, "", q.start)
 			if slip {
 				l.c.WriteToUDPAddrPort(slipAnswer(append([]byte(nil), q.raw[:q.qend]...)), from)
 			}
@@ -149,6 +152,7 @@ func (m *missQuery) answer(e *cacheEntry, raw []byte, now time.Time, out []byte)
 				copy(ans[off:off+4], raw[off:])
 			}
 			s.metrics.query(m.q.qtype, OutcomeForwarded)
+			s.logQuery(m.from.Addr(), m.q.name(), m.q.qtype, OutcomeForwarded, int(ans[3]&0x0F), lists.Hit{}, m.u.conn.up.String(), m.q.start)
 			m.loop.c.WriteToUDPAddrPort(ans, m.from)
 			m.release()
 			return

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
 	"github.com/scamblock/scamblock/lists"
 )
 
@@ -119,12 +120,16 @@ func (s *Server) handleMsg(ctx context.Context, raw []byte, client netip.Addr, t
 		// meta types other than ANY, AXFR and friends cannot be asked for (RFC 6895 3.1)
 		resp = Response{Msg: reply(dns.RcodeFormatError), Outcome: OutcomeFormerr}
 	default:
-		start := time.Now()
-		resp = s.chain.ServeDNS(ctx, &req)
-		if s.queryLog {
-			s.log.Debug("query", "client", req.Client.String(), "qname", req.Name, "qtype", dns.TypeToString[req.Qtype],
-				"outcome", resp.Outcome.String(), "rcode", rcodeOf(resp.Msg), "took", time.Since(start))
+		var start time.Time
+		if s.qlog != nil {
+			start = time.Now()
 		}
+		resp = s.chain.ServeDNS(ctx, &req)
+		rcode := -1
+		if resp.Msg != nil {
+			rcode = resp.Msg.Rcode
+		}
+		s.logQuery(req.Client, strings.TrimSuffix(req.Name, "."), req.Qtype, resp.Outcome, rcode, resp.Hit, resp.Upstream, start)
 	}
 	s.metrics.query(q.Qtype, resp.Outcome)
 	if resp.Msg == nil { // dropped (rate limit)
@@ -201,12 +206,6 @@ func reply(rcode int) *dns.Msg {
 	return &dns.Msg{MsgHdr: dns.MsgHdr{Rcode: rcode}}
 }
 
-func rcodeOf(m *dns.Msg) string {
-	if m == nil {
-		return "dropped"
-	}
-	return dns.RcodeToString[m.Rcode]
-}
 
 // soaRR is the SOA that block answers carry so clients cache the block for
 // TTL (RFC 2308: negative TTL = min(SOA TTL, SOA minimum)).
@@ -264,7 +263,7 @@ func blockResponse(req *Request, p *Policy, hit lists.Hit, soaOwner string) Resp
 	if hit.Consensus > 1 {
 		text += "; popular site blocked by consensus of " + strconv.Itoa(hit.Consensus) + " feeds"
 	}
-	return Response{Msg: m, Outcome: OutcomeBlocked,
+	return Response{Msg: m, Outcome: OutcomeBlocked, Hit: hit,
 		EDE: &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeBlocked, ExtraText: text}}
 }
 

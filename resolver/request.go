@@ -5,6 +5,8 @@ import (
 	"net/netip"
 
 	"github.com/miekg/dns"
+
+	"github.com/scamblock/scamblock/lists"
 )
 
 // Request is one client query as the handler chain sees it. The server fills
@@ -28,6 +30,9 @@ type Response struct {
 	Msg     *dns.Msg
 	Outcome Outcome
 	EDE     *dns.EDNS0_EDE
+
+	Hit      lists.Hit // the listing that blocked it (query log)
+	Upstream string    // the upstream that answered it (query log)
 }
 
 // Handler is one stage of the chain. Every stage answers: a stage that does

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/scamblock/scamblock/internal/listen"
+	"github.com/scamblock/scamblock/querylog"
 	"github.com/scamblock/scamblock/ratelimit"
 )
 
@@ -64,7 +65,7 @@ type Config struct {
 	RateSlip     int     // every RateSlip-th limited UDP query gets an empty TC=1 answer, the rest are dropped [2]; negative: drop all
 
 	Logger   *slog.Logger          // [slog.Default()]
-	QueryLog bool                  // log every query at debug level [off]
+	QueryLog *querylog.Logger      // one JSON line per query (querylog.go) [nil: off]
 	Metrics  prometheus.Registerer // nil: metrics are kept but not registered
 
 	Notify NotifyHandler // receives NOTIFY messages (see notify.go) [nil: NOTIMP]
@@ -87,7 +88,7 @@ type Server struct {
 	forward  *Forward
 	metrics  *metrics
 	log      *slog.Logger
-	queryLog bool
+	qlog     *querylog.Logger // nil: off
 	maxUDP   uint16
 	readBufs *bufPool
 	packBufs *bufPool
@@ -138,7 +139,7 @@ func New(cfg Config, bl Blocklist, zones ...LocalZone) (*Server, error) {
 	ddr := &ddrAnswers{}
 	zones = append([]LocalZone{ddr}, zones...)
 	s := &Server{
-		cfg: cfg, log: cfg.Logger, queryLog: cfg.QueryLog, maxUDP: cfg.MaxUDPSize,
+		cfg: cfg, log: cfg.Logger, qlog: cfg.QueryLog, maxUDP: cfg.MaxUDPSize,
 		readBufs: newBufPool(udpReadLen), packBufs: newBufPool(packBufLen),
 		sem: make(chan struct{}, cfg.MaxInFlight), ready: make(chan struct{}),
 	}

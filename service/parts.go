@@ -21,6 +21,7 @@ import (
 	"github.com/scamblock/scamblock/health"
 	"github.com/scamblock/scamblock/internal/listen"
 	"github.com/scamblock/scamblock/lists"
+	"github.com/scamblock/scamblock/querylog"
 	"github.com/scamblock/scamblock/querystats"
 	"github.com/scamblock/scamblock/resolver"
 	"github.com/scamblock/scamblock/store"
@@ -114,6 +115,14 @@ func (s *system) newResolver(srv config.Server, reg *prometheus.Registry) error 
 	if err != nil {
 		return err
 	}
+	if q := srv.QueryLog; q.Path != "" {
+		ql, err := querylog.New(querylog.Config{Path: q.Path, FullIP: q.FullIP, Sample: q.Sample,
+			MaxSize: int64(q.MaxSize), MaxFiles: q.MaxFiles}, reg)
+		if err != nil {
+			return err
+		}
+		s.qlog = ql
+	}
 	rc := resolver.Config{
 		Listen:       srv.DNSListen,
 		ACL:          allow,
@@ -128,6 +137,7 @@ func (s *system) newResolver(srv config.Server, reg *prometheus.Registry) error 
 		CacheSize:    srv.CacheSize,
 		Logger:       s.log.With("part", "resolver"),
 		Metrics:      reg,
+		QueryLog:     s.qlog,
 
 		MaxTCPConns:          srv.TCP.MaxConns,
 		MaxTCPConnsPerClient: srv.TCP.MaxConnsPerClient,

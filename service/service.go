@@ -22,6 +22,7 @@ import (
 	"github.com/scamblock/scamblock/certs"
 	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/feeds"
+	"github.com/scamblock/scamblock/querylog"
 	"github.com/scamblock/scamblock/querystats"
 	"github.com/scamblock/scamblock/resolver"
 	"github.com/scamblock/scamblock/rpz/follow"
@@ -100,6 +101,7 @@ type system struct {
 	feedsPending bool
 	publisher    *publisher // store → lists
 	dns          *resolver.Server
+	qlog         *querylog.Logger  // nil when the query log is off
 	rpz          *rpzPublisher     // serves the lists as an RPZ zone; nil when --rpz-listen is off
 	follower     *follow.Follower  // follows a primary's RPZ zone; nil when --follow is off
 	stats        *querystats.Stats // what the dashboard shows of the traffic
@@ -164,6 +166,9 @@ func (s *system) run(ctx context.Context, opts Options) error {
 		})
 	}
 	start("dns", s.runDNS)
+	if s.qlog != nil {
+		start("query log", s.qlog.Run)
+	}
 	start("feeds", s.runFeeds)
 	if s.rpz != nil {
 		start("rpz", s.rpz.run)
