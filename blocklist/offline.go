@@ -24,6 +24,9 @@ type OfflineOptions struct {
 	// Guard and Consensus as the server uses them (nil, 0: the defaults).
 	Guard     *lists.Guard
 	Consensus int
+	// Followed is the saved copy of the followed RPZ zone (--follow), or
+	// nil: compiled with the feeds as the server compiles it.
+	Followed *lists.Set
 }
 
 // Offline is the configured lists loaded without a server or network: the
@@ -54,7 +57,11 @@ func LoadOffline(ctx context.Context, o OfflineOptions) (*Offline, error) {
 		return nil, err
 	}
 	bl.consensus = o.Consensus
+	bl.followed = o.Followed // compiled by SetFeeds below
 	off := &Offline{Lists: bl}
+	if o.Followed != nil {
+		off.Entries += o.Followed.Len()
+	}
 
 	var sets []*lists.Set
 	updater, err := feeds.NewUpdater(o.Feeds, feeds.UpdaterOptions{

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -191,6 +192,21 @@ func TestFollowerRestartsWithThePrimaryDown(t *testing.T) {
 	}
 	if isBlocked(t, again.dns, "not-listed.example.org") {
 		t.Error("an unlisted name is blocked")
+	}
+
+	// `scamblock check` without the server reads the same saved copy.
+	again.stop()
+	off, err := LoadOffline(context.Background(), rcfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, blocked := off.Lists.Domains.Lookup("a.kept-scam.com"); !blocked || h.Source != "follow:rpz.scamblock" {
+		t.Errorf("offline lookup %+v, %v; want blocked by the saved zone", h, blocked)
+	}
+	empty := followerConfig(dnstest.FreeAddr(t), primary.rpz)
+	empty.Server.DataDir = t.TempDir()
+	if off, err := LoadOffline(context.Background(), empty, nil); err != nil || !slices.ContainsFunc(off.Notes, func(n string) bool { return strings.Contains(n, "no saved copy yet") }) {
+		t.Errorf("offline without a copy: %v, notes %q; want a note that the zone was never transferred", err, off.Notes)
 	}
 }
 

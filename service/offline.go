@@ -2,15 +2,22 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 
 	"github.com/scamblock/scamblock/blocklist"
 	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/feeds"
+	"github.com/scamblock/scamblock/lists"
+	"github.com/scamblock/scamblock/rpz/follow"
 )
 
 // LoadOffline loads cfg's lists without a server or network, for `check`
-// and `feeds`: cfg says which, blocklist.LoadOffline loads them.
+// and `feeds`: cfg says which, blocklist.LoadOffline loads them, with the
+// saved copy of the followed zone when cfg follows one.
 func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*blocklist.Offline, error) {
 	feedList, err := feeds.Resolve(cfg.Feeds, cfg.UsesDefaultFeeds())
 	if err != nil {
@@ -20,7 +27,19 @@ func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*bl
 	if err != nil {
 		return nil, err
 	}
-	return blocklist.LoadOffline(ctx, blocklist.OfflineOptions{
+	var followed *lists.Set
+	var note string
+	if f := cfg.Server.Follow; f.Primary != "" {
+		followed, err = follow.ReadSaved(filepath.Join(cfg.Server.DataDir, "follow"), f.Zone)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			note = fmt.Sprintf("the followed zone %s has no saved copy yet: the server has not transferred it", f.Zone)
+		case err != nil:
+			note = fmt.Sprintf("the saved copy of the followed zone %s is not used: %v", f.Zone, err)
+		}
+	}
+	off, err := blocklist.LoadOffline(ctx, blocklist.OfflineOptions{
+		Followed:  followed,
 		Guard:     guard,
 		Consensus: cfg.Guard.Consensus,
 		DataDir:   cfg.Server.DataDir,
@@ -29,4 +48,8 @@ func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*bl
 		MaxBytes:  int64(cfg.Server.FeedMaxSize),
 		Logger:    log,
 	})
+	if err == nil && note != "" {
+		off.Notes = append(off.Notes, note)
+	}
+	return off, err
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/scamblock/scamblock/feeds/parse"
 )
 
-// Status is what `scamblock feeds`, GET /v1/feeds and /metrics show about
+// Status is what /metrics (Collector), the log and service.Ready show about
 // the follower.
 type Status struct {
 	Zone    string `json:"zone"`

@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/scamblock/scamblock/feeds/parse"
+	"github.com/scamblock/scamblock/lists"
 )
 
 // The copy on disk: <Dir>/<zone>.zone in master-file format (RFC 1035 §5;
@@ -245,4 +248,19 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// ReadSaved reads the copy of zone that a Follower with Config.Dir dir
+// keeps, without a primary and without running a Follower: for offline
+// tools (`scamblock check` on a follower's data directory). The Set is
+// named as a Follower names it ("follow:ZONE"); the error wraps
+// os.ErrNotExist when there is no copy yet.
+func ReadSaved(dir, zoneName string) (*lists.Set, error) {
+	origin := dns.CanonicalName(zoneName)
+	z, _, err := newStore(dir, origin).load(origin, 20_000_000)
+	if err != nil {
+		return nil, err
+	}
+	set, _ := z.toSet("follow:"+strings.TrimSuffix(origin, "."), parse.Options{})
+	return set, nil
 }
