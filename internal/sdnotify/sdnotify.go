@@ -40,9 +40,6 @@ func (n Notifier) Ready(status string) error { return n.Send(withStatus("READY=1
 // Stopping says the service is stopping (draining queries).
 func (n Notifier) Stopping() error { return n.Send("STOPPING=1") }
 
-// Status updates the free-form status line.
-func (n Notifier) Status(status string) error { return n.Send(withStatus("", status)) }
-
 // Send sends state, newline-separated VAR=value assignments, in one
 // datagram. Without a socket it does nothing and returns nil.
 func (n Notifier) Send(state string) error {
@@ -69,9 +66,5 @@ func withStatus(state, status string) string {
 		return state
 	}
 	// A status is one line: a newline would start another assignment.
-	status = "STATUS=" + strings.ReplaceAll(status, "\n", " ")
-	if state == "" {
-		return status
-	}
-	return state + "\n" + status
+	return state + "\nSTATUS=" + strings.ReplaceAll(status, "\n", " ")
 }

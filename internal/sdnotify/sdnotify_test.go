@@ -59,7 +59,7 @@ func TestMessagesReachTheSocket(t *testing.T) {
 				want string
 			}{
 				{func() error { return n.Ready("serving 3 feeds,\nzone serial 7") }, "READY=1\nSTATUS=serving 3 feeds, zone serial 7"},
-				{func() error { return n.Status("reloading") }, "STATUS=reloading"},
+				{func() error { return n.Send("RELOADING=1") }, "RELOADING=1"},
 				{n.Stopping, "STOPPING=1"},
 				{func() error { return n.Ready("") }, "READY=1"},
 			}
