@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -220,9 +219,9 @@ func (b *Blocklist) adoptSnapshot(path string, written *lists.Matcher) {
 	if adopted != nil {
 		adopted(repl)
 	}
-	// The compiled copy (tens of bytes a name) is garbage now, all at
-	// once: give it back to the OS rather than wait for the scavenger.
-	debug.FreeOSMemory()
+	// The compiled copy (tens of bytes a name) is garbage now. No forced
+	// collection (issue 10.4): the runtime frees it at its next cycle and
+	// returns the pages under the memory limit (memlimit, GOMEMLIMIT).
 	b.log.Info("lists now read from the snapshot file", "file", path, "names", m.Len(), "took", time.Since(start).Round(time.Millisecond))
 }
 
