@@ -72,7 +72,7 @@ func run(server, name string, sources int, spread bool, qps int, d time.Duration
 		}
 	}()
 	for i := range sources {
-		src := netip.AddrFrom4([4]byte{127, 0, byte(i/254), byte(i%254 + 1)})
+		src := netip.AddrFrom4([4]byte{127, 0, byte(i / 254), byte(i%254 + 1)})
 		if spread {
 			src = netip.AddrFrom4([4]byte{127, byte(i%254 + 1), byte(i / 254), 1})
 		}
