@@ -20,10 +20,10 @@ func newRegistry(updater *feeds.Updater, bl *blocklist.Blocklist) *prometheus.Re
 // scrape time. Labels are feed names from the configuration: bounded.
 type listsCollector struct {
 	updater *feeds.Updater
-	bl  *blocklist.Blocklist
+	bl      *blocklist.Blocklist
 
 	entries, rejected, lastGood, usingCache, names, addresses *prometheus.Desc
-	failing, unknownTLD, specialUse, lastChange                *prometheus.Desc
+	failing, unknownTLD, specialUse, lastChange               *prometheus.Desc
 }
 
 func newListsCollector(updater *feeds.Updater, bl *blocklist.Blocklist) *listsCollector {

@@ -174,6 +174,7 @@ func (s *system) newHTTP(addr string, srv config.Server, reg *prometheus.Registr
 		ClientV4Prefix:    srv.Access.RateLimitV4Prefix, // the DNS rate limit's client prefixes
 		ClientV6Prefix:    srv.Access.RateLimitV6Prefix,
 	})
+	s.sessions = store.SessionLimits{Idle: time.Duration(web.SessionIdle), Max: time.Duration(web.SessionMax)}
 	handler, err := webui.New(webui.Options{
 		Store:             s.db,
 		Checker:           checker,

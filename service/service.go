@@ -106,7 +106,8 @@ type system struct {
 	follower     *follow.Follower  // follows a primary's RPZ zone; nil when --follow is off
 	stats        *querystats.Stats // what the dashboard shows of the traffic
 	metrics      *prometheus.Registry
-	http         *http.Server // nil when the HTTP listener is off
+	sessions     store.SessionLimits // web sign-in limits, for pruning
+	http         *http.Server        // nil when the HTTP listener is off
 	httpLn       net.Listener
 	certs        certs.Source // DoT/DoH certificate; nil without them
 }
@@ -180,6 +181,7 @@ func (s *system) run(ctx context.Context, opts Options) error {
 	start("query statistics", func(ctx context.Context) error { return s.stats.Run(ctx, s.metrics, 5*time.Second) })
 	if s.http != nil {
 		start("http", s.serveHTTP)
+		start("web sessions", s.pruneSessions)
 		start("http shutdown", s.shutdownHTTP)
 	}
 
@@ -219,6 +221,25 @@ func (s *system) runExpiry(ctx context.Context) error {
 		func([]store.Submission) { s.publisher.publish() },
 		func(err error) { s.log.Error("expire submissions", "err", err) })
 	return nil
+}
+
+// pruneSessions deletes the web sessions past their limits every 10
+// minutes (a session is also refused on use once past them).
+func (s *system) pruneSessions(ctx context.Context) error {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := s.db.PruneSessions(s.sessions); err != nil {
+			s.log.Error("prune web sessions", "err", err)
+		} else if n > 0 {
+			s.log.Debug("web sessions ended", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
 func (s *system) serveHTTP(context.Context) error {
