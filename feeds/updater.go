@@ -95,7 +95,7 @@ func NewUpdater(feeds []Feed, opts UpdaterOptions) (*Updater, error) {
 	if opts.DataDir != "" {
 		m.cache = &cache{dir: filepath.Join(opts.DataDir, "feeds")}
 	}
-	states, err := newStates(feeds)
+	states, err := newStates(feeds, opts.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func NewUpdater(feeds []Feed, opts UpdaterOptions) (*Updater, error) {
 	return m, nil
 }
 
-func newStates(feeds []Feed) ([]*feedState, error) {
+func newStates(feeds []Feed, maxBytes int64) ([]*feedState, error) {
 	seen := make(map[string]bool, len(feeds))
 	var errs []error
 	states := make([]*feedState, 0, len(feeds))
@@ -111,6 +111,9 @@ func newStates(feeds []Feed) ([]*feedState, error) {
 		if err := f.Validate(); err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		if f.MaxBytes == 0 {
+			f.MaxBytes = maxBytes // the updater's default; WithDefaults fills in the built-in one
 		}
 		f = f.WithDefaults()
 		if seen[f.Name] {
@@ -392,7 +395,7 @@ func (m *Updater) Refresh(ctx context.Context, name string) error {
 // keep blocking with their last good Set until their first fetch, which is
 // due at once; removed feeds are dropped. OnChange follows.
 func (m *Updater) SetFeeds(feeds []Feed) error {
-	states, err := newStates(feeds)
+	states, err := newStates(feeds, m.opts.MaxBytes)
 	if err != nil {
 		return err
 	}
@@ -470,7 +473,7 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 	prev, hasSet := fs.meta, fs.set != nil
 	m.mu.Unlock()
 
-	req := Request{URL: f.URL, MaxBytes: cmp.Or(f.MaxBytes, m.opts.MaxBytes)}
+	req := Request{URL: f.URL, MaxBytes: f.MaxBytes}
 	if f.IsRemote() {
 		req.TempDir = m.tempDir()
 	}

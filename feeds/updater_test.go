@@ -491,3 +491,31 @@ func TestLocalFeedWhoseEveryLineIsRejectedIsAnError(t *testing.T) {
 		t.Fatalf("err = %v, want ErrAllRejected naming the format", err)
 	}
 }
+
+
+// UpdaterOptions.MaxBytes (--feed-max-size) is the limit of feeds that set
+// none; a feed's own max_size still wins.
+func TestUpdaterMaxBytesIsTheDefaultLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "list.txt")
+	if err := os.WriteFile(path, []byte(strings.Repeat("a-long-enough-name.example.com\n", 10)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	load := func(f Feed, maxBytes int64) error {
+		m, err := NewUpdater([]Feed{f}, UpdaterOptions{MaxBytes: maxBytes, Logger: testLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.LoadCached(context.Background())
+	}
+	feed := Feed{Name: "local", URL: path, Enabled: true}
+	if err := load(feed, 100); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("over the updater's limit: %v", err)
+	}
+	if err := load(feed, 1000); err != nil {
+		t.Fatalf("within the updater's limit: %v", err)
+	}
+	feed.MaxBytes = 1000
+	if err := load(feed, 100); err != nil {
+		t.Fatalf("the feed's own limit: %v", err)
+	}
+}
