@@ -492,7 +492,6 @@ func TestLocalFeedWhoseEveryLineIsRejectedIsAnError(t *testing.T) {
 	}
 }
 
-
 // UpdaterOptions.MaxBytes (--feed-max-size) is the limit of feeds that set
 // none; a feed's own max_size still wins.
 func TestUpdaterMaxBytesIsTheDefaultLimit(t *testing.T) {
