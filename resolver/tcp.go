@@ -91,21 +91,58 @@ func (s *Server) serveTCPConn(ctx context.Context, tc *tcpConn, stopping *atomic
 		}
 		tc.touch()
 		s.metrics.transport[tc.tr].Inc()
+		if frame, ok := s.tcpFastAnswer(q, tc.client); ok { // blocked or cached: no goroutine
+			if frame == nil {
+				tc.release(1)
+			} else {
+				tc.enqueue(frame)
+			}
+			continue
+		}
+		select { // queries being resolved, UDP and TCP together, stay within MaxInFlight
+		case s.sem <- struct{}{}:
+		case <-tc.done:
+			tc.release(1)
+			return
+		}
 		pending.Go(func() {
 			out := s.packBufs.get()
-			ans := s.handle(ctx, q, tc.client, true, (*out)[2:])
+			ans := s.handleMsg(ctx, q, tc.client, true, (*out)[2:])
+			<-s.sem
 			if ans == nil {
 				s.packBufs.put(out)
 				tc.release(1)
 				return
 			}
-			frame := make([]byte, len(ans)+2)
-			binary.BigEndian.PutUint16(frame, uint16(len(ans)))
-			copy(frame[2:], ans)
+			frame := appendFrame(ans)
 			s.packBufs.put(out)
 			tc.enqueue(frame)
 		})
 	}
+}
+
+// tcpFastAnswer answers q from the fast path (blocked names, cache hits)
+// as a length-prefixed frame; ok is false when the fast path declines. A
+// nil frame with ok means the query is dropped.
+func (s *Server) tcpFastAnswer(q []byte, client netip.Addr) (frame []byte, ok bool) {
+	if s.fast == nil {
+		return nil, false
+	}
+	out := s.packBufs.get()
+	defer s.packBufs.put(out)
+	ans, ok := s.fast.answer(q, client, true, (*out)[2:])
+	if !ok || ans == nil {
+		return nil, ok
+	}
+	return appendFrame(ans), true
+}
+
+// appendFrame returns ans with its two-byte length in front (RFC 1035 4.2.2).
+func appendFrame(ans []byte) []byte {
+	frame := make([]byte, len(ans)+2)
+	binary.BigEndian.PutUint16(frame, uint16(len(ans)))
+	copy(frame[2:], ans)
+	return frame
 }
 
 // readFrame reads one length-prefixed message.
