@@ -93,7 +93,8 @@ type Server struct {
 	readBufs *bufPool
 	packBufs *bufPool
 	sem      chan struct{}
-	fast     *fastPath // nil: every query takes the chain
+	tcpSem   chan struct{} // TCP queries being resolved: their own share, so TCP abuse cannot stall UDP reads
+	fast     *fastPath     // nil: every query takes the chain
 	tcp      *tcpConns
 	plainUDP bool        // run the portable UDP loop (servePlain) on Linux too; its test sets it
 	ddr      *ddrAnswers // resolver.arpa (DDR)
@@ -141,7 +142,7 @@ func New(cfg Config, bl Blocklist, zones ...LocalZone) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, qlog: cfg.QueryLog, maxUDP: cfg.MaxUDPSize,
 		readBufs: newBufPool(udpReadLen), packBufs: newBufPool(packBufLen),
-		sem: make(chan struct{}, cfg.MaxInFlight), ready: make(chan struct{}),
+		sem: make(chan struct{}, cfg.MaxInFlight), tcpSem: make(chan struct{}, max(cfg.MaxInFlight/4, 16)), ready: make(chan struct{}),
 	}
 	s.ddr = ddr
 	s.policy.Store(prepare(pol))

@@ -99,8 +99,8 @@ func (s *Server) serveTCPConn(ctx context.Context, tc *tcpConn, stopping *atomic
 			}
 			continue
 		}
-		select { // queries being resolved, UDP and TCP together, stay within MaxInFlight
-		case s.sem <- struct{}{}:
+		select { // TCP queries being resolved stay within MaxInFlight/4 (UDP keeps its own slots)
+		case s.tcpSem <- struct{}{}:
 		case <-tc.done:
 			tc.release(1)
 			return
@@ -108,7 +108,7 @@ func (s *Server) serveTCPConn(ctx context.Context, tc *tcpConn, stopping *atomic
 		pending.Go(func() {
 			out := s.packBufs.get()
 			ans := s.handleMsg(ctx, q, tc.client, true, (*out)[2:])
-			<-s.sem
+			<-s.tcpSem
 			if ans == nil {
 				s.packBufs.put(out)
 				tc.release(1)
