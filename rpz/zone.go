@@ -134,82 +134,10 @@ func NewZone(m *lists.Matcher, serial uint32, opts ZoneOptions) (*Zone, error) {
 		return nil, err
 	}
 	z := &Zone{opts: opts, serial: serial, src: m}
-
-	// Candidates: every name an entry could list.
-	total := 0
-	for _, s := range m.Sets() {
-		total += s.Len()
-	}
-	names := make([]string, 0, total)
-	for _, s := range m.Sets() {
-		s.Entries(func(e lists.Entry) bool {
-			switch e.Kind {
-			case lists.KindDomain:
-				names = append(names, e.Value)
-			case lists.KindURL:
-				if h, _, _ := strings.Cut(e.Value, "/"); h != "" {
-					names = append(names, h)
-				}
-			}
-			return true
-		})
-	}
-	slices.Sort(names)
-	names = slices.Compact(names)
-
+	b := &zoneBuilder{m: m, tldDecides: map[string]bool{}}
+	names := candidateNames(m)
 	// Owner wire length must stay ≤ 255 octets with "*." in front.
 	maxLen := 255 - 2 - (len(opts.Origin) + 1) - 1
-	var probe []byte
-	// decision returns the flags of the record hit asks for at name (its
-	// wildcard when below): only decisions by name or one of its parents
-	// count, not look-alikes.
-	decision := func(hit lists.Hit, name string, below bool) (flags uint8) {
-		if hit.Source == "" || !covers(hit.Name, name) {
-			return 0
-		}
-		flags = hasExact
-		if hit.Action == lists.Allow {
-			flags |= exactAllow
-		}
-		if below {
-			flags <<= 2 // hasWild, wildAllow
-		}
-		return flags
-	}
-	// lookupBelow asks the matcher about a name just below name.
-	lookupBelow := func(name string) lists.Hit {
-		if len(name)+len(probeLabel) > 253 {
-			return lists.Hit{} // no child of name can exist
-		}
-		probe = append(append(probe[:0], probeLabel...), name...)
-		hit, _ := m.Lookup(unsafe.String(unsafe.SliceData(probe), len(probe))) // Lookup keeps no reference
-		return hit
-	}
-	nodeOf := func(hit lists.Hit, name string) node {
-		f := decision(hit, name, false)
-		if hit.Name == name && !hit.Exact {
-			// An entry for name itself that covers its subdomains is the
-			// most specific listing for them too: no second lookup.
-			return node{name: name, flags: f | f<<2}
-		}
-		return node{name: name, flags: f | decision(lookupBelow(name), name, true)}
-	}
-	// Most parents are top-level domains; remember what they say.
-	tldDecides := map[string]bool{}
-	inherits := func(p string) bool {
-		single := strings.IndexByte(p, '.') < 0
-		if single {
-			if v, ok := tldDecides[p]; ok {
-				return v
-			}
-		}
-		ph, _ := m.Lookup(p)
-		v := ph.Source != "" && covers(ph.Name, p) && ph.Name != p
-		if single {
-			tldDecides[p] = v
-		}
-		return v
-	}
 
 	nodes := make([]node, 0, len(names))
 	// between are unlisted parents of listed names that inherit a
@@ -229,8 +157,8 @@ func NewZone(m *lists.Matcher, serial uint32, opts ZoneOptions) (*Zone, error) {
 			continue
 		}
 		z.stats.Listed++
-		nodes = append(nodes, nodeOf(hit, n))
-		for p := parent(n); p != "" && inherits(p); p = parent(p) {
+		nodes = append(nodes, b.nodeOf(hit, n))
+		for p := parent(n); p != "" && b.inherits(p); p = parent(p) {
 			between = append(between, p)
 		}
 	}
@@ -239,7 +167,7 @@ func NewZone(m *lists.Matcher, serial uint32, opts ZoneOptions) (*Zone, error) {
 	extra := make([]node, 0, len(between))
 	for _, p := range between {
 		hit, _ := m.Lookup(p)
-		extra = append(extra, nodeOf(hit, p))
+		extra = append(extra, b.nodeOf(hit, p))
 	}
 	if len(extra) > 0 {
 		nodes = mergeNodes(nodes, extra)
@@ -252,6 +180,91 @@ func NewZone(m *lists.Matcher, serial uint32, opts ZoneOptions) (*Zone, error) {
 	z.stats.Records = z.records
 	z.stats.Took = time.Since(start)
 	return z, nil
+}
+
+// candidateNames are every name an entry of m could list, sorted, once.
+func candidateNames(m *lists.Matcher) []string {
+	total := 0
+	for _, s := range m.Sets() {
+		total += s.Len()
+	}
+	names := make([]string, 0, total)
+	for _, s := range m.Sets() {
+		s.Entries(func(e lists.Entry) bool {
+			switch e.Kind {
+			case lists.KindDomain:
+				names = append(names, e.Value)
+			case lists.KindURL:
+				if h, _, _ := strings.Cut(e.Value, "/"); h != "" {
+					names = append(names, h)
+				}
+			}
+			return true
+		})
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// zoneBuilder asks the matcher what the zone's nodes say.
+type zoneBuilder struct {
+	m          *lists.Matcher
+	probe      []byte
+	tldDecides map[string]bool // most parents are top-level domains: what they say
+}
+
+// decision returns the flags of the record hit asks for at name (its
+// wildcard when below): only decisions by name or one of its parents
+// count, not look-alikes.
+func decision(hit lists.Hit, name string, below bool) (flags uint8) {
+	if hit.Source == "" || !covers(hit.Name, name) {
+		return 0
+	}
+	flags = hasExact
+	if hit.Action == lists.Allow {
+		flags |= exactAllow
+	}
+	if below {
+		flags <<= 2 // hasWild, wildAllow
+	}
+	return flags
+}
+
+// lookupBelow asks the matcher about a name just below name.
+func (b *zoneBuilder) lookupBelow(name string) lists.Hit {
+	if len(name)+len(probeLabel) > 253 {
+		return lists.Hit{} // no child of name can exist
+	}
+	b.probe = append(append(b.probe[:0], probeLabel...), name...)
+	hit, _ := b.m.Lookup(unsafe.String(unsafe.SliceData(b.probe), len(b.probe))) // Lookup keeps no reference
+	return hit
+}
+
+func (b *zoneBuilder) nodeOf(hit lists.Hit, name string) node {
+	f := decision(hit, name, false)
+	if hit.Name == name && !hit.Exact {
+		// An entry for name itself that covers its subdomains is the
+		// most specific listing for them too: no second lookup.
+		return node{name: name, flags: f | f<<2}
+	}
+	return node{name: name, flags: f | decision(b.lookupBelow(name), name, true)}
+}
+
+// inherits says whether the unlisted parent p takes a decision from
+// further up.
+func (b *zoneBuilder) inherits(p string) bool {
+	single := strings.IndexByte(p, '.') < 0
+	if single {
+		if v, ok := b.tldDecides[p]; ok {
+			return v
+		}
+	}
+	ph, _ := b.m.Lookup(p)
+	v := ph.Source != "" && covers(ph.Name, p) && ph.Name != p
+	if single {
+		b.tldDecides[p] = v
+	}
+	return v
 }
 
 // parent returns name without its first label ("" for a single label).
