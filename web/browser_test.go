@@ -175,3 +175,17 @@ func TestBrowserAppealFiledFollowedAndDelisted(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("follow-code"), code), chromedp.Submit(chromedp.ID("follow-code")),
 		waitText("#state", "delisted"), waitText("#followed", "Checked: a real shop."))
 }
+
+func TestBrowserBlockPageForBlockedHost(t *testing.T) {
+	srv := startServer(t)
+	ctx := tab(t)
+	// The browser asks for the blocked name; the request reaches this
+	// listener (as --block-mode ip:ADDR would send it there).
+	port := srv.url[strings.LastIndexByte(srv.url, ':'):]
+	run(t, ctx,
+		chromedp.Navigate("http://"+listedName+port+"/wallet/connect"),
+		waitText("#blocked", listedName),
+		waitText("main", "testfeed"),
+	)
+	screenshot(t, ctx, "blockpage")
+}

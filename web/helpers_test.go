@@ -52,6 +52,9 @@ func startBrowser() func() {
 		chromedp.NoSandbox, // CI runs as root
 		chromedp.WindowSize(1000, 760),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// The test feed's names (.top) reach the test server, as the DNS
+		// answer of --block-mode ip:ADDR would send them.
+		chromedp.Flag("host-resolver-rules", "MAP *.top 127.0.0.1"),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)

@@ -141,7 +141,7 @@ func (s *Site) routes() http.Handler {
 		mux.Handle("/metrics", s.opts.API)
 	}
 	mux.HandleFunc("/", s.notFound)
-	return secure(mux)
+	return secure(s.blockPage(mux))
 }
 
 // secure sets the headers every page carries: a strict
