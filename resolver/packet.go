@@ -206,7 +206,6 @@ func reply(rcode int) *dns.Msg {
 	return &dns.Msg{MsgHdr: dns.MsgHdr{Rcode: rcode}}
 }
 
-
 // soaRR is the SOA that block answers carry so clients cache the block for
 // TTL (RFC 2308: negative TTL = min(SOA TTL, SOA minimum)).
 func soaRR(owner string, ttl uint32) *dns.SOA {
