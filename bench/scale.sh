@@ -18,7 +18,7 @@ scale_sb() {
 		port=$(free_port)
 		local feeds moved
 		feeds=$(($(grep -c "feed updated" "$dir/server.log" 2>/dev/null || true) + 1))
-		moved=$(($(grep -c "lists now read from the snapshot file.*names=$n " "$dir/server.log" 2>/dev/null || true) + 1))
+		moved=$(($(grep -c "lists now read from the snapshot file.*names=[1-9]" "$dir/server.log" 2>/dev/null || true) + 1))
 		start=$(date +%s%N)
 		"$BIN/sb-under-test" serve --no-default-feeds --feed "bench=$dir/feed/list.txt" --feed-max-size 8GiB \
 			--dns-listen "127.0.0.1:$port" --http-listen "" --upstream "udp://127.0.0.1:9" \
@@ -31,7 +31,7 @@ scale_sb() {
 		# Settled: the rebuild of the feed (cold) or of the background
 		# verification (restart) has moved onto the snapshot file.
 		wait_log "$dir/server.log" "feed updated" "$feeds" 1800 || log "warning: scamblock ($n, $phase) did not read its feed within 30 min"
-		wait_log "$dir/server.log" "lists now read from the snapshot file.*names=$n " "$moved" 1800 || log "warning: scamblock ($n, $phase) did not settle within 30 min"
+		wait_log "$dir/server.log" "lists now read from the snapshot file.*names=[1-9]" "$moved" 1800 || log "warning: scamblock ($n, $phase) did not settle within 30 min"
 		sleep 3
 		read -r S[$n,$phase,rss] S[$n,$phase,anon] S[$n,$phase,file] < <(rss_parts "$pid")
 		log "scamblock $n names, $phase: first NXDOMAIN after ${S[$n,$phase]} s (process CPU by then ${S[$n,$phase,cpu]} s, when settled $(cpu_s "$pid") s), settled RSS $((S[$n,$phase,rss] / 1024)) MiB"
