@@ -152,7 +152,7 @@ func (m *missQuery) answer(e *cacheEntry, raw []byte, now time.Time, out []byte)
 				copy(ans[off:off+4], raw[off:])
 			}
 			s.metrics.query(m.q.qtype, OutcomeForwarded)
-			s.logQuery(m.from.Addr(), m.q.name(), m.q.qtype, OutcomeForwarded, int(ans[3]&0x0F), lists.Hit{}, m.u.conn.up.String(), m.q.start)
+			s.logQuery(m.from.Addr(), m.q.name(), m.q.qtype, OutcomeForwarded, int(ans[3]&0x0F), lists.Hit{}, m.u.conn.name, m.q.start)
 			m.loop.c.WriteToUDPAddrPort(ans, m.from)
 			m.release()
 			return

@@ -60,12 +60,13 @@ func isTimeout(err error) bool {
 // TCP or TLS (pipelined connections, see streamPool).
 type upstreamConn struct {
 	up     Upstream
+	name   string      // up.String(), made once (the query log names the upstream of every miss)
 	udp    *udpPool    // nil for tcp:// and tls://
 	stream *streamPool // TCP or TLS
 }
 
 func newUpstreamConn(up Upstream, base *tls.Config, sw *sweeper) *upstreamConn {
-	c := &upstreamConn{up: up}
+	c := &upstreamConn{up: up, name: up.String()}
 	addr := up.Addr.String()
 	switch up.Proto {
 	case "udp":
