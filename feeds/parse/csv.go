@@ -42,6 +42,15 @@ func (p *parser) csvFeed(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	hostCol := -1 // a host column naming each row's URL host (issue 16.3)
+	if p.opts.Column == "" && strings.EqualFold(strings.TrimSpace(header[col]), "url") {
+		for _, name := range []string{"domain", "host", "hostname"} {
+			if i := indexFold(header, name); i >= 0 {
+				hostCol = i
+				break
+			}
+		}
+	}
 	tag := -1
 	for _, name := range csvTagColumns {
 		if i := indexFold(header, name); i >= 0 && i != col {
@@ -79,6 +88,7 @@ func (p *parser) csvFeed(r io.Reader) error {
 		switch {
 		case v == "":
 			p.rep.Reject(line, strings.Join(rec, ","), lists.ReasonEmpty, "empty value column")
+		case hostCol >= 0 && hostCol < len(rec) && p.hostAndURL(line, strings.TrimSpace(rec[hostCol]), v, base):
 		case strings.ContainsAny(v, "./"):
 			p.target(line, v, base)
 		default:
@@ -87,6 +97,37 @@ func (p *parser) csvFeed(r io.Reader) error {
 	}
 	return nil
 }
+
+// hostAndURL handles a row with both a URL and a host column: when the
+// host names the URL's host, the host is the indicator (a Block domain
+// entry) and the URL, when it has a path, is kept as the evidence (a URL
+// entry). It reports false, leaving the row to the URL alone, when the
+// columns disagree or either does not parse.
+func (p *parser) hostAndURL(line int, host, rawURL string, base lists.Entry) bool {
+	u, err := splitTarget(rawURL)
+	if err != nil {
+		return false
+	}
+	h, err := lists.NormalizeHost(host)
+	if err != nil || h != u.host {
+		if err == nil {
+			p.rep.Note(line, host, ReasonHostMismatch, fmt.Sprintf("the host column says %s, the URL's host is %s: the URL alone is used", h, u.host))
+		}
+		return false
+	}
+	d := base
+	d.Value, d.Kind, d.Line = h, lists.KindDomain, line
+	p.put(d)
+	if u.path != "" {
+		e := base
+		e.Value, e.Kind, e.Line = u.host+u.path, lists.KindURL, line
+		p.put(e)
+	}
+	return true
+}
+
+// ReasonHostMismatch notes a CSV row whose host column is not its URL's host.
+const ReasonHostMismatch lists.Reason = "host-mismatch"
 
 func indexFold(header []string, name string) int {
 	for i, h := range header {

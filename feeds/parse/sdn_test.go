@@ -52,3 +52,24 @@ func TestOFACSDNCSV(t *testing.T) {
 		t.Fatalf("notes %v %v", rep.Notes, rep.NoteExamples)
 	}
 }
+
+// TestCSVHostColumnIsTheIndicator: a phishing CSV with url and domain
+// columns blocks each row's host; the URL stays as the evidence.
+func TestCSVHostColumnIsTheIndicator(t *testing.T) {
+	in := "url,domain,category\n" +
+		"https://login.evil-bank.com/secure/verify,login.evil-bank.com,phishing\n" +
+		"https://scam.example.org/,scam.example.org,phishing\n" +
+		"https://sites.google.com/view/x,other.com,phishing\n"
+	var got []string
+	rep, err := Parse(FormatCSV, strings.NewReader(in), Options{}, func(e lists.Entry) { got = append(got, e.Kind.String()+":"+e.Value) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "domain:login.evil-bank.com url:login.evil-bank.com/secure/verify domain:scam.example.org url:sites.google.com/view/x"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("got  %s\nwant %s", strings.Join(got, " "), want)
+	}
+	if rep.Notes[ReasonHostMismatch] != 1 {
+		t.Fatalf("notes %v", rep.Notes)
+	}
+}
