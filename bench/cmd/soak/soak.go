@@ -91,7 +91,9 @@ func soak(ctx context.Context, o options, srv *server, feed, token string) (bool
 			fmt.Println("metrics:", err)
 		}
 		s := sample{at: time.Since(start).Round(time.Second), rss: srv.rss(), goroutines: sum(m, "go_goroutines")}
-		samples = append(samples, s)
+		if !done { // the last line is taken while the clients stop: not judged
+			samples = append(samples, s)
+		}
 		sent, ans := load.sent.Load(), load.answered.Load()
 		n, fail, p50, worst, _ := ab.goodStats()
 		fmt.Printf("%6v %8.1f %6.0f %5.0f %9.0f %9d %6d %5d %6.0f %4d/%d %8v/%-8v %5d %5d\n",
