@@ -223,3 +223,10 @@ func TestCheckShowsTheConsensusOnARankedName(t *testing.T) {
 		t.Fatalf("--consensus 3: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+func TestImportHelpListsTheFormats(t *testing.T) {
+	out, _, _ := run(t, "import", "--help")
+	if !strings.Contains(out, "ofac-sdn") || !strings.Contains(out, "adblock, rpz") || strings.Contains(out, "--format scamblock") {
+		t.Fatalf("import --help does not list the formats:\n%s", out)
+	}
+}
