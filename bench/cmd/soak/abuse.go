@@ -28,7 +28,6 @@ func dialFrom(from, addr string) (net.Conn, error) {
 	return d.Dial("tcp", addr)
 }
 
-
 func frame(name string, qtype uint16, id uint16) []byte {
 	q := new(dns.Msg)
 	q.SetQuestion(name, qtype)
