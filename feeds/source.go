@@ -56,9 +56,12 @@ func parseReader(ctx context.Context, f Feed, r io.Reader) (*lists.Set, parse.Re
 	br := bufio.NewReaderSize(ctxReader{ctx, r}, 64<<10)
 	format := f.Format
 	if format == "" {
-		head, _ := br.Peek(detectBytes) // fewer bytes at EOF; errors resurface on Read
-		if len(head) == 0 {             // nothing to detect, nothing to parse
-			return lists.NewSetBuilder(f.DisplayName()).Build(), parse.Report{}, "", nil
+		head, err := br.Peek(detectBytes) // fewer bytes at EOF; other errors resurface on Read
+		if len(head) == 0 {
+			if err != nil && !errors.Is(err, io.EOF) {
+				return nil, parse.Report{}, "", err // a cancelled context or a read error, not an empty feed
+			}
+			return lists.NewSetBuilder(f.DisplayName()).Build(), parse.Report{}, "", nil // nothing to parse
 		}
 		d, err := parse.Detect(f.URL, head) // the whole URL: "phishing", "/adblock/" in it are clues
 		if err != nil {

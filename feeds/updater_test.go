@@ -521,3 +521,15 @@ func TestUpdaterMaxBytesIsTheDefaultLimit(t *testing.T) {
 		t.Fatalf("the feed's own limit: %v", err)
 	}
 }
+
+// A parse whose context is cancelled before the first byte is an error,
+// not an empty feed (which would replace the last good copy, and the
+// lists' snapshot, with nothing).
+func TestParseCancelledBeforeTheFirstByteIsNotEmpty(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	set, _, _, err := parseReader(ctx, Feed{Name: "local", URL: "list.txt"}, strings.NewReader("evil.example.com\n"))
+	if err == nil || set != nil {
+		t.Fatalf("parseReader after cancel = %v, %v; want an error", set, err)
+	}
+}

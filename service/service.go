@@ -204,6 +204,9 @@ func (s *system) run(ctx context.Context, opts Options) error {
 func (s *system) runFeeds(ctx context.Context) error {
 	if s.feedsPending {
 		s.loadFeeds(ctx)
+		if ctx.Err() != nil {
+			return nil // stopped during the load: no schedule to start
+		}
 	}
 	return s.feeds.Run(ctx)
 }
