@@ -29,18 +29,17 @@ import (
 )
 
 type options struct {
-	bin          string
-	duration     time.Duration
-	qps          int
-	report       time.Duration
-	warmup       time.Duration
-	names        int
-	slowConns    int
-	slowQueries  int
-	holdConns    int
-	attackOnly   bool
-	keep         bool
-	extraServeFl string
+	bin         string
+	duration    time.Duration
+	qps         int
+	report      time.Duration
+	warmup      time.Duration
+	names       int
+	slowConns   int
+	slowQueries int
+	holdConns   int
+	attackOnly  bool
+	keep        bool
 }
 
 func main() {
