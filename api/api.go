@@ -171,6 +171,7 @@ func (a *API) routes() http.Handler {
 
 	mux.Handle("GET /v1/export", a.public(nil, a.export))
 	mux.Handle("GET /v1/feeds", a.public(nil, a.feedStatus))
+	mux.Handle("GET /v1/openapi.json", a.public(nil, a.openAPIDoc))
 	mux.Handle("GET /v1/check/{indicator...}", a.public(a.checks, a.checkOne))
 	mux.Handle("POST /v1/check", a.public(a.checks, a.checkBulk))
 
