@@ -120,7 +120,9 @@ func (a *API) domain(name string, guard bool) (Indicator, error) {
 // path ("" or "/..."); a trailing "/" alone is no path. Query and fragment
 // are dropped: they vary per victim and would never match again.
 func splitURL(s string) (host, path string, isURL bool, err error) {
-	if i := strings.Index(s, "://"); i >= 0 {
+	// A scheme comes before the first "/": in "host/a://b" the "://" is
+	// part of the path.
+	if i := strings.Index(s, "://"); i >= 0 && !strings.Contains(s[:i], "/") {
 		u, err := url.Parse(s)
 		if err != nil {
 			return "", "", true, fmt.Errorf("not a valid URL: %w", err)

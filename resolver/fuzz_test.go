@@ -34,6 +34,7 @@ func FuzzHandle(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	f.Cleanup(s.forward.close) // the sweeper a query started (Run closes it otherwise)
 	for _, text := range []string{"a.test. 300 IN A 192.0.2.1", "safe.test. 300 IN CNAME a.test.", "a.test. 300 IN TXT \"x\""} {
 		r := rr(f, text)
 		m := new(dns.Msg)

@@ -285,9 +285,11 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 
 	var serveErr error
+	running := 2
 	select {
 	case <-ctx.Done():
 	case serveErr = <-errc:
+		running--
 	}
 	stop()
 	s.mu.Lock()
@@ -297,6 +299,13 @@ func (s *Server) Run(ctx context.Context) error {
 	defer cancel()
 	tcp.ShutdownContext(sctx)
 	udp.ShutdownContext(sctx)
+	// A server not yet started when ctx ended ignores Shutdown: closing its
+	// socket ends it, and Run waits for both, leaving no goroutine behind.
+	tl.Close()
+	ul.Close()
+	for ; running > 0; running-- {
+		<-errc
+	}
 	s.notifying.Wait()
 	if serveErr != nil && ctx.Err() == nil {
 		return fmt.Errorf("rpz: serve: %w", serveErr)
