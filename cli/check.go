@@ -12,6 +12,7 @@ import (
 
 	"github.com/scamblock/scamblock/api"
 	"github.com/scamblock/scamblock/config"
+	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/service"
 	"github.com/scamblock/scamblock/verdict"
@@ -48,6 +49,10 @@ func check(c *cli.Context) error {
 	off, err := service.LoadOffline(c.Context, cfg, nil)
 	if err != nil {
 		return cli.Exit(err.Error(), exitFailure)
+	}
+	if failed := requestedFeedsNotLoaded(cfg, off.Feeds); len(failed) > 0 {
+		return cli.Exit("a feed asked for with --feed did not load, so a verdict would be wrong:\n  "+strings.Join(failed, "\n  ")+
+			"\nfix the file (scamblock import FILE shows what is wrong with it) or leave it out", exitUsage)
 	}
 	out := c.App.Writer
 	if !c.Bool("json") {
@@ -225,4 +230,29 @@ func linksOf(links []string) string {
 		return ""
 	}
 	return " used by " + strings.Join(links, ", ")
+}
+
+// requestedFeedsNotLoaded names the feeds given on this command (--feed,
+// SCAMBLOCK_FEED) that did not load, with the reason: a "not listed" from
+// a list that was never read would be a false all-clear.
+func requestedFeedsNotLoaded(cfg *config.Config, status []feeds.Status) []string {
+	requested := map[string]bool{}
+	for _, f := range cfg.Feeds {
+		if f.Source == "--feed" || f.Source == "SCAMBLOCK_FEED" {
+			requested[f.DisplayName()], requested[f.URL] = true, true
+		}
+	}
+	var failed []string
+	for _, st := range status {
+		if !requested[st.Name] && !requested[st.URL] {
+			continue
+		}
+		switch {
+		case st.LastError != "":
+			failed = append(failed, fmt.Sprintf("%s (%s): %s", st.Name, st.URL, st.LastError))
+		case st.LastGood.IsZero() && st.Entries == 0:
+			failed = append(failed, fmt.Sprintf("%s (%s): not loaded", st.Name, st.URL))
+		}
+	}
+	return failed
 }

@@ -230,3 +230,25 @@ func TestImportHelpListsTheFormats(t *testing.T) {
 		t.Fatalf("import --help does not list the formats:\n%s", out)
 	}
 }
+
+// TestCheckWithAFeedThatDidNotLoad: a feed asked for with --feed that
+// fails to load is exit 2 with the reason, not a "not blocked" (issue 16.5).
+func TestCheckWithAFeedThatDidNotLoad(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "all-bad.txt")
+	if err := os.WriteFile(empty, []byte("not a name at all\n!!!\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, feed := range map[string]string{
+		"missing file":       filepath.Join(dir, "missing.txt"),
+		"a directory":        dir,
+		"every line refused": empty,
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, errOut, code := run(t, "check", "--data-dir", t.TempDir(), "--no-default-feeds", "--feed", feed, "example.org")
+			if code != exitUsage || !strings.Contains(errOut, "did not load") || !strings.Contains(errOut, feed) {
+				t.Fatalf("exit %d, stderr %q, stdout %q: want exit 2 naming the feed and why", code, errOut, out)
+			}
+		})
+	}
+}
