@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -237,14 +238,19 @@ func linksOf(links []string) string {
 // a list that was never read would be a false all-clear.
 func requestedFeedsNotLoaded(cfg *config.Config, status []feeds.Status) []string {
 	requested := map[string]bool{}
+	var dirs []string // a directory given as --feed loads every file under it
 	for _, f := range cfg.Feeds {
 		if f.Source == "--feed" || f.Source == "SCAMBLOCK_FEED" {
 			requested[f.DisplayName()], requested[f.URL] = true, true
+			dirs = append(dirs, strings.TrimSuffix(f.URL, "/")+"/")
 		}
+	}
+	inDir := func(url string) bool {
+		return slices.ContainsFunc(dirs, func(d string) bool { return strings.HasPrefix(url, d) })
 	}
 	var failed []string
 	for _, st := range status {
-		if !requested[st.Name] && !requested[st.URL] {
+		if !requested[st.Name] && !requested[st.URL] && !inDir(st.URL) {
 			continue
 		}
 		switch {

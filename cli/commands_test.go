@@ -252,3 +252,36 @@ func TestCheckWithAFeedThatDidNotLoad(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckWithADirectoryFeed: a directory given as --feed loads every
+// file under it, sorted, each named by its path; hidden files are skipped.
+func TestCheckWithADirectoryFeed(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"a.txt":        "evil-a.com\n",
+		"sub/b.txt":    "evil-b.com\n",
+		".hidden.txt":  "example.org\n",
+		".git/ignored": "example.net\n",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := []string{"check", "--data-dir", t.TempDir(), "--no-default-feeds", "--feed", dir}
+	out, errOut, code := run(t, append(base, "www.evil-b.com")...)
+	if code != exitListed || !strings.Contains(out, filepath.Join(dir, "sub", "b.txt")) {
+		t.Fatalf("a listed name from a file in a sub-folder: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, _, code := run(t, append(base, "evil-a.com")...); code != exitListed {
+		t.Errorf("a listed name from the folder's first file: exit %d", code)
+	}
+	for _, hidden := range []string{"example.org", "example.net"} {
+		if out, _, code := run(t, append(base, hidden)...); code != exitOK {
+			t.Errorf("%s from a hidden file was loaded: exit %d\n%s", hidden, code, out)
+		}
+	}
+}

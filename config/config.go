@@ -26,7 +26,7 @@ type Config struct {
 	// definitions with a built-in name change that feed (see Feed).
 	DefaultFeeds bool `yaml:"default_feeds" flag:"no-default-feeds" negate:"true" scope:"lists" help:"do not use the built-in set of public scam feeds (YAML: default_feeds: false); a follower (--follow) leaves them out unless this is set"`
 	// Feeds are the file's feeds, in file order, then those of --feed.
-	Feeds []Feed `yaml:"feeds" flag:"feed" meta:"PATH" scope:"lists" help:"also load the list at PATH or URL (NAME=PATH names it); repeatable; format detected; added after the file's feeds"`
+	Feeds []Feed `yaml:"feeds" flag:"feed" meta:"PATH" scope:"lists" help:"also load the list at PATH or URL (NAME=PATH names it); a directory loads every file under it; repeatable; format detected; added after the file's feeds"`
 	// Guard says how popular sites are kept from being blocked whole.
 	Guard Guard `yaml:"guard"`
 

@@ -34,7 +34,12 @@ func Resolve(defs []config.Feed, useDefaults bool) ([]Feed, error) {
 			continue
 		}
 		own[f.DisplayName()] = true
-		mine = append(mine, f)
+		files, err := expandDirectory(f) // a folder of lists: one feed per file
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		mine = append(mine, files...)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
