@@ -3,6 +3,7 @@ package lists
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // Consensus is the decision about one ranked name: who listed it and
@@ -75,7 +76,19 @@ func (m *Matcher) ConsensusFor(name string) (Consensus, bool) {
 	if m == nil || m.consensus == nil {
 		return Consensus{}, false
 	}
-	base, _ := m.guard.RankedBase(name)
-	v, ok := m.consensus[base]
-	return v, ok
+	return m.consensusOf(name)
+}
+
+// consensusOf finds the decision for name or, for a "www." name, its
+// base, in the decisions themselves (not the guard's ranking: a matcher
+// read back from a snapshot keeps the decisions it was compiled with).
+func (m *Matcher) consensusOf(name string) (Consensus, bool) {
+	if c, ok := m.consensus[name]; ok {
+		return c, true
+	}
+	if rest, ok := strings.CutPrefix(name, "www."); ok {
+		c, ok := m.consensus[rest]
+		return c, ok
+	}
+	return Consensus{}, false
 }

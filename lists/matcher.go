@@ -220,8 +220,8 @@ func (m *Matcher) hit(ref uint32) Hit {
 		Exact:    r.exact(),
 	}
 	if len(m.consensus) > 0 && h.Action == Block {
-		if base, _ := m.guard.RankedBase(name); base != "" {
-			h.Consensus = len(m.consensus[base].Publishers)
+		if c, ok := m.consensusOf(name); ok {
+			h.Consensus = len(c.Publishers)
 		}
 	}
 	return h

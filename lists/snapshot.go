@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 	"unsafe"
 )
@@ -34,7 +35,7 @@ import (
 // with the number of names beyond reading the file once for its CRC.
 const (
 	snapshotMagic   = "scamsnap"
-	snapshotVersion = 1
+	snapshotVersion = 2 // 2: the consensus decisions are kept
 	snapshotHeader  = 64
 )
 
@@ -82,6 +83,10 @@ type snapDir struct {
 	Guarded   span         `json:"guarded"`
 	Dropped   span         `json:"dropped"`
 	UserAllow []string     `json:"user_allow,omitempty"`
+	// Consensus is every ranked name some Block entry listed, with who
+	// listed it and whether that blocked it, so that check and EDE say
+	// after a restart what they said after the compile.
+	Consensus []Consensus `json:"consensus,omitempty"`
 }
 
 type snapSet struct {
@@ -205,6 +210,10 @@ func writeSnapshot(f *os.File, m *Matcher, inputs string) (SnapshotInfo, error) 
 		d.UserAllow = append(d.UserAllow, n)
 	}
 	slices.Sort(d.UserAllow)
+	for _, c := range m.consensus {
+		d.Consensus = append(d.Consensus, c)
+	}
+	slices.SortFunc(d.Consensus, func(a, b Consensus) int { return strings.Compare(a.Name, b.Name) })
 	for _, s := range m.sets {
 		d.Sets = append(d.Sets, writeSet(w, s))
 	}

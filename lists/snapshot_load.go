@@ -184,6 +184,12 @@ func (d *snapDir) matcher(mp *mapping, limit uint64) (*Matcher, error) {
 	for _, n := range d.UserAllow {
 		m.userAllow[n] = struct{}{}
 	}
+	if len(d.Consensus) > 0 {
+		m.consensus = make(map[string]Consensus, len(d.Consensus))
+		for _, c := range d.Consensus {
+			m.consensus[c.Name] = c
+		}
+	}
 	if err := m.checkRefs(); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package lists
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -164,7 +165,7 @@ func TestSnapshotDamageIsDetected(t *testing.T) {
 		{"empty", func(t *testing.T, p string) { truncate(t, p, 0) }, "truncated"},
 		{"another format version", func(t *testing.T, p string) {
 			rewriteHeader(t, p, func(h []byte) { binary.LittleEndian.PutUint32(h[8:], SnapshotVersion+1) })
-		}, "format version 2"},
+		}, fmt.Sprintf("format version %d", SnapshotVersion+1)},
 		{"not a snapshot", func(t *testing.T, p string) {
 			if err := os.WriteFile(p, []byte(strings.Repeat("evil.example\n", 10)), 0o644); err != nil {
 				t.Fatal(err)
@@ -229,5 +230,45 @@ func TestSnapshotOutOfRangeReferenceIsRefused(t *testing.T) {
 	}
 	if _, _, err := OpenSnapshot(path, nil); !errors.Is(err, ErrSnapshot) || !strings.Contains(err.Error(), "slot refers") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// The consensus decisions survive a restart: a matcher read back from its
+// snapshot says, in the Hit (EDE) and in Explain (check), who listed a
+// ranked name and whether that blocked it, as the compiled one did — also
+// when the guard it is opened with has no ranking (the fetched ranking
+// not loaded yet).
+func TestSnapshotKeepsTheConsensus(t *testing.T) {
+	rk, _, err := ParseRanking(strings.NewReader("5,bigsite.com\r\n9,othersite.com\r\n"), 0, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	guard := NewGuard(nil, nil).WithRanking(rk)
+	m, _ := Compile([]*Set{oneSet("a", "bigsite.com", "othersite.com"), oneSet("b", "www.bigsite.com"), oneSet("submission:3", "reviewed.example")},
+		CompileOptions{Guard: guard, Sources: map[string]SourceOptions{"a": {Publisher: "pub-a"}, "b": {Publisher: "pub-b"}}})
+	path := writeTestSnapshot(t, m)
+	for _, g := range []*Guard{guard, NewGuard(nil, nil)} {
+		got, _, err := OpenSnapshot(path, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"bigsite.com", "www.bigsite.com", "othersite.com", "www.othersite.com", "a.bigsite.com"} {
+			wh, wb := m.Lookup(q)
+			gh, gb := got.Lookup(q)
+			if wh != gh || wb != gb {
+				t.Errorf("ranking %d: Lookup(%q) = %+v, %v; compiled %+v, %v", g.Ranking().Len(), q, gh, gb, wh, wb)
+			}
+			if w, g := m.Explain(q), got.Explain(q); !reflect.DeepEqual(w.Consensus, g.Consensus) || w.Blocked != g.Blocked {
+				t.Errorf("Explain(%q).Consensus = %+v; compiled %+v", q, g.Consensus, w.Consensus)
+			}
+		}
+		h, blocked := got.Lookup("www.bigsite.com")
+		c, ok := got.ConsensusFor("www.bigsite.com")
+		if !blocked || h.Consensus != 2 || !ok || !c.Blocked || c.Rank != 5 || strings.Join(c.Publishers, ",") != "pub-a,pub-b" {
+			t.Errorf("after the restart: hit %+v (blocked %v), consensus %+v", h, blocked, c)
+		}
+		if c, ok := got.ConsensusFor("othersite.com"); !ok || c.Blocked || len(c.Publishers) != 1 {
+			t.Errorf("othersite.com (one publisher) after the restart: %+v, %v", c, ok)
+		}
 	}
 }
