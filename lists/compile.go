@@ -231,6 +231,7 @@ func (c *compiler) index(rp *SourceReport, s *Set, ri, ref uint32, kind Kind) {
 	case KindLookalike:
 		rp.Lookalikes++
 		v := s.value(ri)
+		m.listings = append(m.listings, hashRef{hashName(v), ref})
 		if form, ok := fuzzyForm(v); ok {
 			m.fuzzy = append(m.fuzzy, fuzzyTarget{target: v, form: form, labels: strings.Count(form, ".") + 1, tol: s.tolerance(ri), ref: ref})
 		}
@@ -286,6 +287,7 @@ func (c *compiler) refused(rp *SourceReport, s *Set, ri, ref uint32, r setRec, n
 		}
 	}
 	if guarded {
+		c.listUnplaced(ref, name, r)
 		c.m.guarded = append(c.m.guarded, guardedRef{ref: ref, rule: ruleID(rule)})
 		if rp.Guarded == nil {
 			rp.Guarded = map[string]int{}
@@ -297,11 +299,20 @@ func (c *compiler) refused(rp *SourceReport, s *Set, ri, ref uint32, r setRec, n
 		return true
 	}
 	if c.userAllowed(name) {
+		c.listUnplaced(ref, name, r)
 		c.m.dropped = append(c.m.dropped, ref)
 		rp.AllowedByUser++
 		return true
 	}
 	return false
+}
+
+// listUnplaced puts a domain entry that takes no slot in the name index,
+// so that Explain still finds it.
+func (c *compiler) listUnplaced(ref uint32, name string, r setRec) {
+	if r.kind() == KindDomain {
+		c.m.listings = append(c.m.listings, hashRef{hashName(name), ref})
+	}
 }
 
 // userAllowed reports whether a --allow name covers name.
@@ -338,6 +349,7 @@ func (c *compiler) insert(si int, ref uint32, name string, r setRec) {
 		}
 		if slotTag(sl) == tag && m.listedName(slotFull(sl)-1) == name {
 			c.relist(p, si, ref, r)
+			c.listUnplaced(ref, name, r)
 			return
 		}
 		p++
@@ -383,11 +395,12 @@ func (c *compiler) relist(p, si int, ref uint32, r setRec) {
 }
 
 // sortIndexes sorts the URL and address indexes by hash for LookupURL and
-// LookupAddress.
+// LookupAddress, and the name index by hash and reference for Explain.
 func (c *compiler) sortIndexes() {
 	byHash := func(a, b hashRef) int { return cmp.Compare(a.hash, b.hash) }
 	slices.SortFunc(c.m.urls, byHash)
 	slices.SortFunc(c.m.addresses, byHash)
+	slices.SortFunc(c.m.listings, func(a, b hashRef) int { return cmp.Or(cmp.Compare(a.hash, b.hash), cmp.Compare(a.ref, b.ref)) })
 }
 
 // report sums the per-source counts.

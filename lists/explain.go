@@ -50,8 +50,9 @@ type Listing struct {
 }
 
 // Explain lists everything relevant to name (a host, "host/path", or a
-// wallet address). It scans every Set and is meant for people, not for
-// the query path.
+// wallet address). It reads the Matcher's indexes, so its cost does not
+// grow with the number of names loaded; it allocates and is meant for
+// people, not for the query path.
 func (m *Matcher) Explain(name string) Explanation {
 	ex := Explanation{Query: name}
 	if m == nil {
@@ -70,9 +71,8 @@ func (m *Matcher) Explain(name string) Explanation {
 	if c, ok := m.ConsensusFor(host); ok {
 		ex.Consensus = &c
 	}
-	x := m.newExplainer(&ex, raw, host)
-	x.hasPath, x.path = hasPath, path
-	x.scan()
+	x := &explainer{m: m, ex: &ex, raw: raw, host: host, hasPath: hasPath, path: path}
+	x.gather()
 	ex.Listings = x.sorted()
 	return ex
 }
@@ -104,127 +104,174 @@ func (m *Matcher) userAllowOf(host string) string {
 	}
 }
 
-// explainer gathers the listings Explain reports in one scan of every Set.
+// explainer gathers the listings Explain reports from the Matcher's
+// indexes, never by walking the Sets: the table's slot and the name index
+// (Matcher.listings) for the host and each parent, the URL index for the
+// host, the address and name indexes for indicators. Its cost grows with
+// the labels of the query and the entries that name it, not with the
+// number of names loaded.
 type explainer struct {
 	m         *Matcher
 	ex        *Explanation
 	raw, host string
 	hasPath   bool
 	path      string
-	depth     map[string]int   // how many labels a name lies above host (0 = host itself)
-	guarded   map[uint32]uint8 // ref → guard rule
-	dropped   map[uint32]bool  // refs dropped by --allow
 	listed    []rankedListing
 }
 
+// rankedListing is one listing with its place in the report: depth labels
+// above the host, then entry order (global reference).
 type rankedListing struct {
 	depth int
+	ref   uint32
 	l     Listing
 }
 
-func (m *Matcher) newExplainer(ex *Explanation, raw, host string) *explainer {
-	x := &explainer{m: m, ex: ex, raw: raw, host: host,
-		depth:   map[string]int{},
-		guarded: make(map[uint32]uint8, len(m.guarded)),
-		dropped: make(map[uint32]bool, len(m.dropped)),
-	}
-	for d, n := 0, host; ; d++ {
-		x.depth[n] = d
+// gather collects every listing of the host and its parents, the host's
+// URL indicators and the indicators naming the query.
+func (x *explainer) gather() {
+	for d, n := 0, x.host; ; d++ {
+		x.domains(d, n)
 		i := strings.IndexByte(n, '.')
 		if i < 0 {
 			break
 		}
 		n = n[i+1:]
 	}
-	for _, g := range m.guarded {
-		x.guarded[g.ref] = g.rule
-	}
-	for _, r := range m.dropped {
-		x.dropped[r] = true
-	}
-	return x
+	x.urls()
+	x.indicators()
 }
 
-func (x *explainer) scan() {
+// domains adds every domain entry listing n, which lies depth labels above
+// the host: the one holding n's slot, and the others from the name index.
+func (x *explainer) domains(depth int, n string) {
 	m := x.m
-	for si, s := range m.sets {
-		for ri := uint32(0); ri < uint32(s.n); ri++ {
-			ref := m.bases[si] + ri
-			switch r := s.rec(ri); r.kind() {
-			case KindDomain:
-				x.domain(ref, r)
-			case KindURL:
-				x.url(ref, s.value(ri))
-			case KindAddress, KindLookalike:
-				x.indicator(s, ri, ref, r)
-			}
-		}
+	h := hashName(n)
+	if s := m.find(h, n); s != 0 {
+		x.domain(depth, n, slotFull(s)-1)
 	}
+	m.eachHash(m.listings, h, func(ref uint32) bool {
+		x.domain(depth, n, ref)
+		return true
+	})
 }
 
-// domain adds a domain entry listing host or a parent, with what became
-// of it.
-func (x *explainer) domain(ref uint32, r setRec) {
-	d, ok := x.depth[x.m.listedName(ref)]
-	if !ok {
+// domain adds domain entry ref if it lists n, with what became of it.
+func (x *explainer) domain(depth int, n string, ref uint32) {
+	m := x.m
+	s, i := m.set(ref)
+	r := s.rec(i)
+	if r.kind() != KindDomain || s.value(i) != n {
 		return
 	}
-	l := x.m.listing(ref)
-	switch {
-	case x.guarded[ref] != 0:
-		l.Status = "guarded:" + ruleNames[x.guarded[ref]]
-	case x.dropped[ref]:
+	l := m.listing(ref)
+	switch rule := m.guardRule(ref); {
+	case rule != 0:
+		l.Status = "guarded:" + ruleNames[rule]
+	case m.droppedByAllow(ref):
 		l.Status = "allowed:" + SourceAllow
-	case d > 0 && r.exact():
+	case depth > 0 && r.exact():
 		l.Status = "not-applicable"
-	case x.m.decides(ref, d == 0):
+	case m.decides(ref, depth == 0):
 		l.Status = "applied"
 	default:
 		l.Status = "shadowed"
 	}
-	x.listed = append(x.listed, rankedListing{d, l})
+	x.listed = append(x.listed, rankedListing{depth, ref, l})
 }
 
-// url adds a URL indicator of host; those matching the queried path first.
-func (x *explainer) url(ref uint32, v string) {
-	n := x.m.listedName(ref)
-	if d, ok := x.depth[n]; !ok || d != 0 {
-		return
-	}
-	l := x.m.listing(ref)
-	l.Status = "indicator"
-	if x.hasPath && strings.HasPrefix("/"+x.path, v[len(n):]) {
-		x.ex.URLs = append([]Listing{l}, x.ex.URLs...)
-	} else {
-		x.ex.URLs = append(x.ex.URLs, l)
+// urls adds the URL indicators of the host in entry order, those matching
+// the queried path first.
+func (x *explainer) urls() {
+	m := x.m
+	var refs []uint32
+	m.eachHash(m.urls, hashName(x.host), func(ref uint32) bool {
+		if m.listedName(ref) == x.host {
+			refs = append(refs, ref)
+		}
+		return true
+	})
+	slices.Sort(refs)
+	for _, ref := range refs {
+		s, i := m.set(ref)
+		v := s.value(i)
+		l := m.listing(ref)
+		l.Status = "indicator"
+		if x.hasPath && strings.HasPrefix("/"+x.path, v[len(x.host):]) {
+			x.ex.URLs = append([]Listing{l}, x.ex.URLs...)
+		} else {
+			x.ex.URLs = append(x.ex.URLs, l)
+		}
 	}
 }
 
-// indicator adds an address or look-alike entry that names the query, or
-// the look-alike target that decided.
-func (x *explainer) indicator(s *Set, ri, ref uint32, r setRec) {
-	v := s.value(ri)
+// indicators adds the address and look-alike entries that name the query
+// (as given or as a host), and the look-alike target that decided.
+func (x *explainer) indicators() {
+	m := x.m
 	dec := x.ex.Decision
-	if v != x.raw && v != x.host && (dec == nil || dec.Category != CategoryLookalike || v != dec.Name || dec.Source != s.source) {
-		return
+	values := []string{x.raw, x.host}
+	if dec != nil && dec.Category == CategoryLookalike {
+		values = append(values, dec.Name)
 	}
-	l := x.m.listing(ref)
-	l.Status = "indicator"
-	if r.kind() == KindLookalike && v != x.host {
-		l.Status = "applied"
+	var refs []uint32
+	for _, v := range values {
+		h := hashName(v)
+		for _, idx := range [][]hashRef{m.addresses, m.listings} {
+			m.eachHash(idx, h, func(ref uint32) bool {
+				refs = append(refs, ref)
+				return true
+			})
+		}
 	}
-	x.listed = append(x.listed, rankedListing{0, l})
+	slices.Sort(refs)
+	for _, ref := range slices.Compact(refs) {
+		s, i := m.set(ref)
+		r := s.rec(i)
+		if k := r.kind(); k != KindAddress && k != KindLookalike {
+			continue
+		}
+		v := s.value(i)
+		if v != x.raw && v != x.host && (dec == nil || dec.Category != CategoryLookalike || v != dec.Name || dec.Source != s.source) {
+			continue
+		}
+		l := m.listing(ref)
+		l.Status = "indicator"
+		if r.kind() == KindLookalike && v != x.host {
+			l.Status = "applied"
+		}
+		x.listed = append(x.listed, rankedListing{0, ref, l})
+	}
 }
 
-// sorted returns the listings most specific first, in source order within
-// a level.
+// sorted returns the listings most specific first, in entry order (source
+// order, then line) within a level.
 func (x *explainer) sorted() []Listing {
-	slices.SortStableFunc(x.listed, func(a, b rankedListing) int { return cmp.Compare(a.depth, b.depth) })
+	slices.SortFunc(x.listed, func(a, b rankedListing) int {
+		return cmp.Or(cmp.Compare(a.depth, b.depth), cmp.Compare(a.ref, b.ref))
+	})
 	var out []Listing
 	for _, r := range x.listed {
 		out = append(out, r.l)
 	}
 	return out
+}
+
+// guardRule returns the guard rule that refused Block entry ref, or 0.
+// m.guarded is in entry order (Compile appends it so).
+func (m *Matcher) guardRule(ref uint32) uint8 {
+	i, ok := slices.BinarySearchFunc(m.guarded, ref, func(g guardedRef, r uint32) int { return cmp.Compare(g.ref, r) })
+	if !ok {
+		return 0
+	}
+	return m.guarded[i].rule
+}
+
+// droppedByAllow reports whether a --allow name dropped Block entry ref.
+// m.dropped is in entry order.
+func (m *Matcher) droppedByAllow(ref uint32) bool {
+	_, ok := slices.BinarySearch(m.dropped, ref)
+	return ok
 }
 
 // decides reports whether ref is the entry the table holds for its name,

@@ -30,6 +30,11 @@ type Matcher struct {
 
 	urls      []hashRef // URL indicators by host hash, sorted
 	addresses []hashRef // address indicators by value hash, sorted
+	// listings indexes, by name hash (then reference), the entries
+	// Explain must find that hold no slot: domain entries repeating a
+	// listed name (duplicates, shadowed, sub-entries), those the guard
+	// refused or a --allow name dropped, and look-alike targets.
+	listings []hashRef
 
 	guarded   []guardedRef         // Block entries the guard refused
 	dropped   []uint32             // refs of Block entries dropped by --allow

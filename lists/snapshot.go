@@ -35,7 +35,7 @@ import (
 // with the number of names beyond reading the file once for its CRC.
 const (
 	snapshotMagic   = "scamsnap"
-	snapshotVersion = 2 // 2: the consensus decisions are kept
+	snapshotVersion = 3 // 2: the consensus decisions are kept; 3: the name index Explain reads (snapDir.Listings)
 	snapshotHeader  = 64
 )
 
@@ -82,6 +82,7 @@ type snapDir struct {
 	Addresses span         `json:"addresses"`
 	Guarded   span         `json:"guarded"`
 	Dropped   span         `json:"dropped"`
+	Listings  span         `json:"listings"`
 	UserAllow []string     `json:"user_allow,omitempty"`
 	// Consensus is every ranked name some Block entry listed, with who
 	// listed it and whether that blocked it, so that check and EDE say
@@ -198,6 +199,7 @@ func writeSnapshot(f *os.File, m *Matcher, inputs string) (SnapshotInfo, error) 
 		Addresses: writeArray(w, m.addresses),
 		Guarded:   writeArray(w, m.guarded),
 		Dropped:   writeArray(w, m.dropped),
+		Listings:  writeArray(w, m.listings),
 	}
 	for full, sub := range m.subs {
 		d.Subs = append(d.Subs, [2]uint32{full, sub})

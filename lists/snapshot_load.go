@@ -163,6 +163,9 @@ func (d *snapDir) matcher(mp *mapping, limit uint64) (*Matcher, error) {
 	if m.dropped, err = view[uint32](data, d.Dropped, limit); err != nil {
 		return nil, err
 	}
+	if m.listings, err = view[hashRef](data, d.Listings, limit); err != nil {
+		return nil, err
+	}
 	m.bases = make([]uint32, len(d.Sets)+1)
 	for i, ss := range d.Sets {
 		s, err := ss.set(mp, limit)
@@ -211,17 +214,17 @@ func (m *Matcher) checkRefs() error {
 			return fmt.Errorf("corrupt: sub-entry out of range")
 		}
 	}
-	for _, g := range m.guarded {
-		if g.ref >= total || int(g.rule) >= len(ruleNames) {
-			return fmt.Errorf("corrupt: guarded entry out of range")
+	for i, g := range m.guarded {
+		if g.ref >= total || int(g.rule) >= len(ruleNames) || i > 0 && m.guarded[i-1].ref >= g.ref {
+			return fmt.Errorf("corrupt: guarded entry out of range or order")
 		}
 	}
-	for _, r := range m.dropped {
-		if r >= total {
-			return fmt.Errorf("corrupt: dropped entry out of range")
+	for i, r := range m.dropped {
+		if r >= total || i > 0 && m.dropped[i-1] >= r {
+			return fmt.Errorf("corrupt: dropped entry out of range or order")
 		}
 	}
-	for _, idx := range [][]hashRef{m.urls, m.addresses} {
+	for _, idx := range [][]hashRef{m.urls, m.addresses, m.listings} {
 		for _, h := range idx {
 			if h.ref >= total {
 				return fmt.Errorf("corrupt: index entry out of range")
