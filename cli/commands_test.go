@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scamblock/scamblock/feeds/parse"
 	"github.com/scamblock/scamblock/internal/feedstest"
 
 	"github.com/urfave/cli/v2"
@@ -226,8 +227,34 @@ func TestCheckShowsTheConsensusOnARankedName(t *testing.T) {
 
 func TestImportHelpListsTheFormats(t *testing.T) {
 	out, _, _ := run(t, "import", "--help")
-	if !strings.Contains(out, "ofac-sdn") || !strings.Contains(out, "adblock, rpz") || strings.Contains(out, "--format scamblock") {
+	if !strings.Contains(out, "adblock, rpz") || strings.Contains(out, "--format scamblock") {
 		t.Fatalf("import --help does not list the formats:\n%s", out)
+	}
+	_, list, _ := strings.Cut(out, "detected when empty: ")
+	list, _, _ = strings.Cut(list, "\n")
+	var want []string
+	for _, f := range parse.Formats() { // the list is the parse package's: it cannot drift
+		want = append(want, string(f))
+	}
+	if got := strings.Split(strings.TrimSpace(list), ", "); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("import --help lists %q, want %q", got, want)
+	}
+}
+
+// TestImportOFACXML: import reads OFAC's XML SDN files (fixtures of the
+// documented structure; no real copy in ../shared) and shows the
+// transaction hash, the empty feature and the wrong-asset note with lines.
+func TestImportOFACXML(t *testing.T) {
+	for _, tc := range []struct{ file, format, txLine, noteLine string }{
+		{"sdn_advanced-sample.xml", "ofac-sdn-advanced", "line 83:", "line 76:"},
+		{"sdn_enhanced-sample.xml", "ofac-sdn-enhanced", "line 127:", "line 121:"},
+	} {
+		out, errOut, code := run(t, "import", filepath.Join("..", "feeds", "parse", "testdata", tc.file))
+		for _, want := range []string{"(" + tc.format + ",", "4 accepted, 2 rejected", "rejected (transaction-hash): 1", tc.txLine, "noted (chain-mismatch): 1", tc.noteLine + ` "TFdTr9C3BqQrzKBXqSxJfAZFTh8UwBAfSg"`, "4 valid and unique"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: exit %d, no %q in\n%s%s", tc.file, code, want, out, errOut)
+			}
+		}
 	}
 }
 

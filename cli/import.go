@@ -129,6 +129,17 @@ func printRejects(w io.Writer, indent string, r parse.Report) {
 			fmt.Fprintf(w, "%s      %s\n", indent, ex)
 		}
 	}
+	notes := make([]string, 0, len(r.Notes))
+	for reason := range r.Notes {
+		notes = append(notes, string(reason))
+	}
+	sort.Strings(notes)
+	for _, reason := range notes {
+		fmt.Fprintf(w, "%s  noted (%s): %d — accepted, with this to know\n", indent, reason, r.Notes[lists.Reason(reason)])
+		for _, ex := range r.NoteExamples[lists.Reason(reason)] {
+			fmt.Fprintf(w, "%s      %s\n", indent, ex)
+		}
+	}
 }
 
 func sortedKeys(m map[string]int) []string {

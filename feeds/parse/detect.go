@@ -66,7 +66,7 @@ func isSDNRecord(l []byte) bool {
 // address=/): when the content lacks it, the name cannot make it so.
 func hasMarkers(f Format) bool {
 	switch f {
-	case FormatRPZ, FormatAdblock, FormatHosts, FormatUnbound, FormatDnsmasq:
+	case FormatRPZ, FormatAdblock, FormatHosts, FormatUnbound, FormatDnsmasq, FormatOFACAdvanced, FormatOFACEnhanced:
 		return true
 	}
 	return false
@@ -125,6 +125,10 @@ func detectByName(name string) (Format, bool) {
 		return FormatCryptoScamDB, true
 	case base == "sdn.csv" || base == "sdn_enhanced.csv":
 		return FormatOFACSDN, true
+	case strings.HasSuffix(base, "_advanced.xml"):
+		return FormatOFACAdvanced, true
+	case strings.HasSuffix(base, "_enhanced.xml"):
+		return FormatOFACEnhanced, true
 	case strings.HasSuffix(base, ".csv"):
 		return FormatCSV, true
 	case strings.HasSuffix(base, ".rpz"), strings.Contains(full, "/rpz/"), strings.Contains(base, "rpz"):
@@ -148,6 +152,8 @@ func detectByContent(head []byte) (Format, bool) {
 		return "", false
 	}
 	switch trimmed[0] {
+	case '<':
+		return detectXML(trimmed)
 	case '{':
 		return detectJSONObject(trimmed)
 	case '[':
@@ -280,4 +286,37 @@ func firstJSONString(b []byte) string {
 		return ""
 	}
 	return string(b[1 : 1+j])
+}
+
+// detectXML recognises OFAC's XML files by their root element (after the
+// XML declaration, comments and a doctype): <Sanctions> is
+// sdn_advanced.xml, <sanctionsData> SDN_ENHANCED.xml, with or without a
+// namespace prefix. Other XML is no feed format.
+func detectXML(b []byte) (Format, bool) {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '<')
+		if i < 0 || i+1 >= len(b) {
+			return "", false
+		}
+		b = b[i+1:]
+		if b[0] == '?' || b[0] == '!' {
+			continue // declaration, comment, doctype
+		}
+		end := bytes.IndexAny(b, " \t\r\n/>")
+		if end < 0 {
+			return "", false
+		}
+		name := string(b[:end])
+		if j := strings.IndexByte(name, ':'); j >= 0 {
+			name = name[j+1:]
+		}
+		switch name {
+		case "Sanctions":
+			return FormatOFACAdvanced, true
+		case "sanctionsData":
+			return FormatOFACEnhanced, true
+		}
+		return "", false
+	}
+	return "", false
 }

@@ -33,6 +33,8 @@ const (
 	FormatAddressList         Format = "address-list"         // one wallet address per line
 	FormatAddressJSON         Format = "address-json"         // JSON array of wallet addresses
 	FormatOFACSDN             Format = "ofac-sdn"             // OFAC sdn.csv: addresses in the remarks column
+	FormatOFACAdvanced        Format = "ofac-sdn-advanced"    // OFAC sdn_advanced.xml: Digital Currency Address features
+	FormatOFACEnhanced        Format = "ofac-sdn-enhanced"    // OFAC SDN_ENHANCED.xml: Digital Currency Address features
 )
 
 var formats = []Format{
@@ -40,6 +42,7 @@ var formats = []Format{
 	FormatUnbound, FormatMetaMask, FormatPolkadot, FormatPolkadotAddress,
 	FormatScamSnifferDomains, FormatScamSnifferCombined, FormatScamSnifferArchive,
 	FormatCryptoScamDB, FormatSpmediaJSON, FormatCSV, FormatAddressList, FormatAddressJSON, FormatOFACSDN,
+	FormatOFACAdvanced, FormatOFACEnhanced,
 }
 
 // Formats returns every format Parse understands, in a stable order.
@@ -138,6 +141,10 @@ func Parse(f Format, r io.Reader, opts Options, emit Emit) (Report, error) {
 		err = p.addressArray(r)
 	case FormatOFACSDN:
 		err = p.sdnCSV(r)
+	case FormatOFACAdvanced:
+		err = p.sdnAdvanced(r)
+	case FormatOFACEnhanced:
+		err = p.sdnEnhanced(r)
 	default:
 		_, err := ParseFormat(string(f))
 		return rep, err
