@@ -30,6 +30,11 @@ func parseFileProgress(ctx context.Context, f Feed, path string, size int64, pro
 		return nil, parse.Report{}, "", err
 	}
 	defer fh.Close()
+	if progress == nil {
+		if set, rep, format, ok, err := parseInPieces(ctx, f, fh); ok {
+			return set, rep, format, err
+		}
+	}
 	var r io.Reader = fh
 	if progress != nil {
 		r = &progressReader{r: fh, total: size, report: progress}

@@ -134,32 +134,15 @@ func (b *SetBuilder) Add(e Entry) {
 	if e.Exact {
 		r.flags |= flagExact
 	}
-	if e.Category != "" {
-		c, ok := b.catIdx[e.Category]
-		if !ok && len(b.cats) < 1<<16 {
-			c = uint16(len(b.cats))
-			b.cats = append(b.cats, e.Category)
-			b.catIdx[e.Category] = c
-		}
-		r.cat = c
-	}
+	r.cat = b.category(e.Category)
 	var ex setExtra
 	hasExtra := false
-	if e.Chain != "" {
-		c, ok := b.chainIdx[e.Chain]
-		if !ok && len(b.chains) < chainExtra {
-			c = uint8(len(b.chains))
-			b.chains = append(b.chains, e.Chain)
-			b.chainIdx[e.Chain] = c
-			ok = true
-		}
-		if ok {
-			r.chain = c
-		} else {
-			r.chain = chainExtra
-			ex.chain = e.Chain
-			hasExtra = true
-		}
+	if c, ok := b.chain(e.Chain); ok {
+		r.chain = c
+	} else {
+		r.chain = chainExtra
+		ex.chain = e.Chain
+		hasExtra = true
 	}
 	if len(e.Links) > 0 {
 		ex.links = append([]string(nil), e.Links...)
@@ -198,6 +181,40 @@ func (b *SetBuilder) Add(e Entry) {
 	last := &b.recs[len(b.recs)-1]
 	*last = append(*last, r)
 	b.n++
+}
+
+// category returns the index of category c in the builder's table, adding
+// it (0, "", when the table is full).
+func (b *SetBuilder) category(c string) uint16 {
+	if c == "" {
+		return 0
+	}
+	i, ok := b.catIdx[c]
+	if !ok && len(b.cats) < 1<<16 {
+		i = uint16(len(b.cats))
+		b.cats = append(b.cats, c)
+		b.catIdx[c] = i
+	}
+	return i
+}
+
+// chain returns the index of chain c in the builder's table, adding it;
+// ok=false (and chainExtra) when the table is full.
+func (b *SetBuilder) chain(c string) (uint8, bool) {
+	if c == "" {
+		return 0, true
+	}
+	i, ok := b.chainIdx[c]
+	if !ok && len(b.chains) < chainExtra {
+		i = uint8(len(b.chains))
+		b.chains = append(b.chains, c)
+		b.chainIdx[c] = i
+		ok = true
+	}
+	if !ok {
+		return chainExtra, false
+	}
+	return i, true
 }
 
 // seal closes the open arena chunk: its bytes are never written again, so

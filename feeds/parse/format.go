@@ -101,6 +101,17 @@ func Parse(f Format, r io.Reader, opts Options, emit Emit) (Report, error) {
 		emit = func(lists.Entry) {}
 	}
 	p := &parser{rep: &rep, opts: opts, emit: emit}
+	if err := p.format(f, r); err != nil {
+		if _, bad := ParseFormat(string(f)); bad != nil {
+			return rep, err
+		}
+		return rep, fmt.Errorf("%s feed: %w", f, err)
+	}
+	return rep, nil
+}
+
+// format runs the parser of format f over r.
+func (p *parser) format(f Format, r io.Reader) error {
 	var err error
 	switch f {
 	case FormatDomains:
@@ -147,10 +158,7 @@ func Parse(f Format, r io.Reader, opts Options, emit Emit) (Report, error) {
 		err = p.sdnEnhanced(r)
 	default:
 		_, err := ParseFormat(string(f))
-		return rep, err
+		return err
 	}
-	if err != nil {
-		return rep, fmt.Errorf("%s feed: %w", f, err)
-	}
-	return rep, nil
+	return err
 }

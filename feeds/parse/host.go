@@ -22,9 +22,10 @@ const (
 
 // parser carries the state one Parse call shares between its helpers.
 type parser struct {
-	rep  *Report
-	opts Options
-	emit Emit
+	rep   *Report
+	opts  Options
+	emit  Emit
+	piece bool // r is a piece of a file after its first line (ParsePieces)
 }
 
 // put emits e, filling the default category, and counts it, with its

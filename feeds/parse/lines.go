@@ -23,13 +23,23 @@ type lineReader struct {
 	br   *bufio.Reader
 	n    int  // number of the line last returned
 	long bool // the line last returned was cut at MaxLineBytes
+	mid  bool // r starts in the middle of a file (a piece): no BOM to strip
 	buf  []byte
 	err  error
 }
 
-func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
+func newLineReader(r io.Reader, mid bool) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), mid: mid}
 }
+
+// lineError is a read error with the number of the line being read.
+type lineError struct {
+	line int
+	err  error
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
+func (e *lineError) Unwrap() error { return e.err }
 
 // next returns the next line, or ok=false at the end or on an error (see Err).
 // The returned slice is valid until the next call.
@@ -50,7 +60,7 @@ func (l *lineReader) next() (line []byte, ok bool) {
 			continue
 		}
 		if err != nil && err != io.EOF {
-			l.err = fmt.Errorf("line %d: %w", l.n+1, err)
+			l.err = &lineError{line: l.n + 1, err: err}
 			return nil, false
 		}
 		if err == io.EOF && len(l.buf) == 0 && !l.long {
@@ -62,7 +72,7 @@ func (l *lineReader) next() (line []byte, ok bool) {
 	line = l.buf
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))
-	if l.n == 1 {
+	if l.n == 1 && !l.mid {
 		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 	}
 	return line, true
@@ -74,7 +84,7 @@ func (l *lineReader) Err() error { return l.err }
 // line end; b is reused after fn returns), counts the lines in the report,
 // and rejects lines longer than MaxLineBytes instead of passing them on.
 func (p *parser) rawLines(r io.Reader, fn func(n int, b []byte)) error {
-	lr := newLineReader(r)
+	lr := newLineReader(r, p.piece)
 	for {
 		b, ok := lr.next()
 		if !ok {

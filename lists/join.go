@@ -1,0 +1,88 @@
+package lists
+
+// JoinSets joins the Sets built from consecutive pieces of one source (a
+// large file parsed on several CPUs) into one Set named source, the same
+// as a single builder adding every piece's entries in order would have
+// built: lineBases[i] is added to piece i's line numbers (the lines of
+// the file before the piece). The pieces' arenas and public-suffix memos
+// are taken over, not copied; their records are renumbered into the new
+// Set. The pieces must not be used afterwards.
+func JoinSets(source string, pieces []*Set, lineBases []int) *Set {
+	j := NewSetBuilder(source)
+	out := &Set{source: source}
+	for pi, p := range pieces {
+		if p == nil || p.n == 0 {
+			continue
+		}
+		if len(out.chunks)+len(p.chunks) >= 1<<(32-arenaChunkBits)-1 || uint64(out.n)+uint64(p.n) >= 1<<32-2 {
+			break // the 4 GiB a single builder stops at
+		}
+		base := uint32(out.n)
+		cats := make([]uint16, len(p.cats))
+		for i, c := range p.cats {
+			cats[i] = j.category(c)
+		}
+		chains := make([]uint8, len(p.chains))
+		for i, c := range p.chains {
+			chains[i], _ = j.chain(c)
+		}
+		for i, ex := range p.extras {
+			if j.extras == nil {
+				j.extras = make(map[uint32]setExtra)
+			}
+			j.extras[base+i] = ex
+		}
+		chunkBase := uint32(len(out.chunks)) << arenaChunkBits
+		lineBase := uint64(0)
+		if pi < len(lineBases) && lineBases[pi] > 0 {
+			lineBase = uint64(lineBases[pi])
+		}
+		for ci, chunk := range p.recs {
+			for _, r := range chunk {
+				r.off += chunkBase
+				if r.line > 0 {
+					r.line = uint32(min(uint64(r.line)+lineBase, 1<<32-1))
+				}
+				r.cat = cats[r.cat]
+				if r.chain != chainExtra {
+					c := chains[r.chain]
+					if c == chainExtra { // the joined chain table is full
+						if j.extras == nil {
+							j.extras = make(map[uint32]setExtra)
+						}
+						ex := j.extras[uint32(out.n)]
+						ex.chain = p.chains[r.chain]
+						j.extras[uint32(out.n)] = ex
+					}
+					r.chain = c
+				}
+				out.appendRec(r)
+			}
+			p.recs[ci] = nil // give the piece's records back as they are copied
+		}
+		out.chunks = append(out.chunks, p.chunks...)
+		for _, i := range p.ps {
+			out.ps = append(out.ps, base+i)
+		}
+		*p = Set{}
+	}
+	if n := len(out.recs); n > 0 {
+		last := out.recs[n-1]
+		if cap(last)-len(last) > len(last)/8 {
+			out.recs[n-1] = append([]setRec(nil), last...)
+		}
+	}
+	out.cats, out.chains, out.extras = j.cats, j.chains, j.extras
+	out.psOnce.Do(func() {}) // the pieces' memos, renumbered, are the memo
+	return out
+}
+
+// appendRec adds one record at the end of a Set being joined.
+func (s *Set) appendRec(r setRec) {
+	if s.n>>recChunkBits == len(s.recs) {
+		s.recs = append(s.recs, make([]setRec, 0, recChunk))
+	}
+	last := &s.recs[len(s.recs)-1]
+	*last = append(*last, r)
+	s.n++
+}
