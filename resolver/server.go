@@ -54,7 +54,7 @@ type Config struct {
 	TCPClientPrefix4     int           // IPv4 prefix length that makes one client [32]
 	TCPClientPrefix6     int           // IPv6 prefix length that makes one client [56]
 	TCPPipeline          int           // queries in flight (read, answer not yet written) per connection [16]
-	TCPConnBuffer        int           // queued answer bytes beyond which a connection is not read [64 KiB]
+	TCPConnBuffer        int           // queued answer bytes beyond which a connection is not read; also its kernel send buffer (SO_SNDBUF) [64 KiB]
 	TCPMemory            int64         // queued answer bytes of all connections; beyond it the one queuing most is closed [32 MiB]
 	TCPWriteTimeout      time.Duration // a write not done in this time closes the connection [3s]
 

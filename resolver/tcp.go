@@ -8,7 +8,10 @@ package resolver
 //
 //   - a connection has at most TCPPipeline queries between "read" and
 //     "answer written or dropped"; it stops reading while more than
-//     TCPConnBuffer answer bytes wait to be written;
+//     TCPConnBuffer answer bytes wait to be written, and its kernel send
+//     buffer is TCPConnBuffer too (left alone, Linux grows it up to
+//     net.ipv4.tcp_wmem's maximum, 4 MiB: a client that never reads had
+//     ~1 MiB of answers built and queued there, per connection);
 //   - a write that fails or does not finish within TCPWriteTimeout closes
 //     the connection: nothing more is read or answered on it, what it had
 //     queued is dropped;
@@ -23,6 +26,7 @@ package resolver
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -50,6 +54,7 @@ func (s *Server) acceptStream(ctx context.Context, l net.Listener, tr transport,
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
+		limitSendBuffer(c, s.cfg.TCPConnBuffer)
 		tc := s.tcp.newConn(c)
 		tc.tr = tr
 		if ok, closing := s.tcp.admit(tc); !ok {
@@ -65,6 +70,18 @@ func (s *Server) acceptStream(ctx context.Context, l net.Listener, tr transport,
 			defer s.tcp.remove(tc)
 			s.serveTCPConn(ctx, tc, stopping)
 		}()
+	}
+}
+
+// limitSendBuffer fixes the kernel's send buffer of c (a TCP or TLS over
+// TCP connection) at n bytes, so answers a client does not read stay
+// within the connection's bounds instead of the kernel's.
+func limitSendBuffer(c net.Conn, n int) {
+	if t, ok := c.(*tls.Conn); ok {
+		c = t.NetConn()
+	}
+	if t, ok := c.(*net.TCPConn); ok {
+		t.SetWriteBuffer(n)
 	}
 }
 

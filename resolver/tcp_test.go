@@ -230,3 +230,43 @@ func counterValue(c interface{ Write(*dto.Metric) error }) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// TestTCPSlowReaderGetsFewAnswers: a client that pipelines queries for a
+// large answer and never reads gets only what its connection's buffers
+// hold answered. The kernel's send buffer is a queue too: left to grow (up
+// to net.ipv4.tcp_wmem's maximum, 4 MiB), it took about 1 MiB of answers
+// per non-reading connection, and building them took the server's CPU from
+// everyone else (the soak of issue 12 lost its UDP queries to it).
+func TestTCPSlowReaderGetsFewAnswers(t *testing.T) {
+	const connBuf, answer, pipeline = 64 << 10, 4600, 16
+	ts := startServer(t, Config{TCPIdle: time.Minute, TCPWriteTimeout: time.Minute, TCPConnBuffer: connBuf, TCPPipeline: pipeline}, testList(), bigZone{})
+	ts.query(t, "tcp", "big.slow.", dns.TypeTXT, false) // cached: every answer below comes from the fast path
+	read := ts.metrics.transport[transportTCP]
+	before := counterValue(read)
+	c, err := dialFrom(t, "", ts.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const clientBuf = 16 << 10
+	c.SetReadBuffer(clientBuf)
+	c.SetWriteDeadline(time.Now().Add(20 * time.Second))
+	go c.Write(pipelined(t, "big.slow.", 1000)) // ~4.6 MB of answers; never read
+	last, stable := -1.0, 0
+	for deadline := time.Now().Add(15 * time.Second); stable < 8 && time.Now().Before(deadline); {
+		time.Sleep(250 * time.Millisecond)
+		if n := counterValue(read) - before; n == last {
+			stable++
+		} else {
+			last, stable = n, 0
+		}
+	}
+	// The pipeline, the connection's queue, the kernel's send buffer
+	// (twice what is asked for: Linux doubles SO_SNDBUF) and the client's
+	// receive buffer, with room for the kernel's own accounting.
+	limit := float64(pipeline + 2*(connBuf+2*connBuf+2*clientBuf)/answer)
+	t.Logf("queries read from the non-reading connection: %.0f (limit %.0f)", last, limit)
+	if last > limit {
+		t.Errorf("the server read %.0f of the slow reader's queries (%.1f MB of answers): want at most %.0f; its answers must not pile up in the kernel's send buffer",
+			last, last*answer/1e6, limit)
+	}
+}
