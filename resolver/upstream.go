@@ -288,11 +288,38 @@ func (t *pendingTable) add(q *query, deadline time.Time, miss *missQuery) (*wait
 	return w, w.id, nil
 }
 
-// lookup returns the waiter for id, still registered.
-func (t *pendingTable) lookup(id uint16) *waiter {
+// deliver hands the reply b to the waiter registered under b's ID if b
+// answers its question and parses (a fast-miss waiter gets the raw bytes,
+// valid during the call only); false when it was ignored. The question is
+// compared under the lock: a waiter whose query gave up meanwhile is
+// recycled (its query pointer cleared, or another query's), and may be
+// registered again, even under the same ID.
+func (t *pendingTable) deliver(b []byte) bool {
+	id := binary.BigEndian.Uint16(b)
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.m[id]
+	w := t.m[id]
+	if w == nil || !replyMatches(b, w.q) {
+		t.mu.Unlock()
+		return false
+	}
+	async := w.miss != nil
+	t.mu.Unlock()
+	var r result
+	var raw []byte
+	if async {
+		if !wireReplyOK(b) {
+			return false
+		}
+		raw = b
+	} else if r.msg = acceptReply(b); r.msg == nil {
+		return false
+	}
+	t.mu.Lock()
+	if t.m[id] != w || !replyMatches(b, w.q) || (w.miss != nil) != async {
+		t.mu.Unlock()
+		return false
+	}
+	return t.removeLocked(w, r, raw)
 }
 
 // finish removes w and gives it r, if w is still registered: on its
@@ -304,6 +331,12 @@ func (t *pendingTable) finish(w *waiter, r result, raw []byte) bool {
 		t.mu.Unlock()
 		return false
 	}
+	return t.removeLocked(w, r, raw)
+}
+
+// removeLocked removes w (registered, t.mu held) and gives it r as finish
+// does; it releases t.mu.
+func (t *pendingTable) removeLocked(w *waiter, r result, raw []byte) bool {
 	delete(t.m, w.id)
 	if w.miss == nil {
 		w.ch <- r

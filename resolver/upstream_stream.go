@@ -188,13 +188,7 @@ func (sc *streamConn) read() {
 		if n < headerLen {
 			continue
 		}
-		w := sc.pending.lookup(binary.BigEndian.Uint16(b))
-		if w == nil || !replyMatches(b, w.q) {
-			continue
-		}
-		if m := acceptReply(b); m != nil {
-			sc.pending.finish(w, result{msg: m}, nil)
-		}
+		sc.pending.deliver(b)
 	}
 }
 

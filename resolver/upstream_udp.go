@@ -166,19 +166,7 @@ func (s *udpSock) read() {
 		if n < headerLen {
 			continue
 		}
-		w := s.pending.lookup(uint16(buf[0])<<8 | uint16(buf[1]))
-		if w == nil || !replyMatches(buf[:n], w.q) {
-			continue
-		}
-		if w.miss != nil {
-			if wireReplyOK(buf[:n]) {
-				s.pending.finish(w, result{}, buf[:n])
-			}
-			continue
-		}
-		if m := acceptReply(buf[:n]); m != nil {
-			s.pending.finish(w, result{msg: m}, nil)
-		}
+		s.pending.deliver(buf[:n])
 	}
 }
 
