@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/lists"
@@ -20,7 +21,10 @@ type OfflineOptions struct {
 	Allow   []string     // --allow names
 	// MaxBytes is the size limit of feeds that set none; 0 = the default.
 	MaxBytes int64
-	Logger   *slog.Logger // nil discards
+	// StaleAfter is the staleness expectation of feeds that set none
+	// (--feed-stale-after); 0 = none.
+	StaleAfter time.Duration
+	Logger     *slog.Logger // nil discards
 	// Guard and Consensus as the server uses them (nil, 0: the defaults).
 	Guard     *lists.Guard
 	Consensus int
@@ -65,10 +69,11 @@ func LoadOffline(ctx context.Context, o OfflineOptions) (*Offline, error) {
 
 	var sets []*lists.Set
 	updater, err := feeds.NewUpdater(o.Feeds, feeds.UpdaterOptions{
-		DataDir:  o.DataDir,
-		MaxBytes: o.MaxBytes,
-		Logger:   log,
-		OnChange: func(s []*lists.Set) { sets = s },
+		DataDir:    o.DataDir,
+		MaxBytes:   o.MaxBytes,
+		StaleAfter: o.StaleAfter,
+		Logger:     log,
+		OnChange:   func(s []*lists.Set) { sets = s },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("feeds: %w", err)

@@ -49,6 +49,7 @@ type Server struct {
 	HashBLZone  string    `yaml:"hashbl_zone" flag:"hashbl-zone" meta:"ZONE" check:"zone,optional" help:"answer HashBL wallet and domain lookups under ZONE (e.g. hashbl.scamblock.local); \"\" = off"`
 	Snapshot    bool      `yaml:"snapshot" flag:"no-snapshot" negate:"true" help:"do not keep the compiled lists in DIR/lists.snapshot: a restart then parses and compiles every feed before it blocks (YAML: snapshot: false)"`
 	FeedMaxSize Size      `yaml:"feed_max_size" flag:"feed-max-size" meta:"BYTES" scope:"lists" help:"largest feed file or download in BYTES, decompressed, for feeds without their own max_size, e.g. 64MiB or 2GiB (raise it for a local list of millions of names)"`
+	FeedStale   Staleness `yaml:"feed_stale_after" flag:"feed-stale-after" meta:"DURATION" scope:"lists" help:"warn (log, scamblock feeds, /v1/feeds, /metrics) when a downloaded feed's content has not changed for DURATION, for feeds without their own stale_after (the built-in feeds have theirs); never = no warning"`
 	MemoryLimit Size      `yaml:"memory_limit" flag:"memory-limit" meta:"BYTES" help:"soft memory limit of the Go runtime in BYTES, e.g. 512MiB or 1GiB; 0 = automatic: GOMEMLIMIT if set, else 90% of the cgroup memory limit, else none; read at start"`
 	RPZ         RPZ       `yaml:",inline"`
 	Follow      Follow    `yaml:",inline"`
@@ -101,20 +102,21 @@ type Guard struct {
 // Feed is one feed definition: plain data that package feeds interprets
 // (feeds.Resolve). The keys are documented in docs/configuration.md.
 type Feed struct {
-	Name          string   `yaml:"name" help:"the feed's name in status, logs and block explanations; a built-in name changes that feed (only the keys given), e.g. enabled: false turns it off" default:"the url"`
-	URL           string   `yaml:"url" check:"feedurl" help:"http(s):// URL, file:// URL or file path; only a definition named like a built-in feed may leave it out"`
-	Format        string   `yaml:"format" help:"feed format (see feeds/parse); empty or auto: detected from the URL and the content" default:"detected"`
-	Interval      Duration `yaml:"interval" help:"time between fetches (e.g. 6h, 1d); files are read on start and on SIGHUP unless one is given" default:"6h for http(s)"`
-	MaxSize       Size     `yaml:"max_size" help:"largest download, decompressed (KiB/MiB/GiB, KB/MB/GB, or bytes)" default:"64MiB"`
-	ShrinkGuard   Share    `yaml:"shrink_guard" help:"largest share by which a refresh may shrink the feed (0.5 or 50%); 1 allows any shrink but not an empty copy" default:"50% for http(s), none for files"`
-	Enabled       bool     `yaml:"enabled" help:"fetch and use the feed; a listed feed is enabled unless it says false" default:"true"`
-	Column        string   `yaml:"column" help:"CSV: header name or 1-based index of the indicator column"`
-	URLBlocksHost bool     `yaml:"url_blocks_host" help:"URL entries (host/path) also block their host (the guard still applies)"`
-	Category      string   `yaml:"category" help:"category of entries that carry none (phishing, scam, drainer, sanctioned, ...)"`
-	Chain         string   `yaml:"chain" help:"chain of an address list (btc, eth, trx, ...)"`
-	Trusted       bool     `yaml:"trusted" help:"skip the guard's platform and popular-site rules (public suffixes stay guarded); for your own list"`
-	Licence       string   `yaml:"licence" help:"documentation, shown by scamblock feeds"`
-	Homepage      string   `yaml:"homepage" help:"documentation, shown by scamblock feeds"`
+	Name          string    `yaml:"name" help:"the feed's name in status, logs and block explanations; a built-in name changes that feed (only the keys given), e.g. enabled: false turns it off" default:"the url"`
+	URL           string    `yaml:"url" check:"feedurl" help:"http(s):// URL, file:// URL or file path; only a definition named like a built-in feed may leave it out"`
+	Format        string    `yaml:"format" help:"feed format (see feeds/parse); empty or auto: detected from the URL and the content" default:"detected"`
+	Interval      Duration  `yaml:"interval" help:"time between fetches (e.g. 6h, 1d); files are read on start and on SIGHUP unless one is given" default:"6h for http(s)"`
+	MaxSize       Size      `yaml:"max_size" help:"largest download, decompressed (KiB/MiB/GiB, KB/MB/GB, or bytes)" default:"64MiB"`
+	ShrinkGuard   Share     `yaml:"shrink_guard" help:"largest share by which a refresh may shrink the feed (0.5 or 50%); 1 allows any shrink but not an empty copy" default:"50% for http(s), none for files"`
+	StaleAfter    Staleness `yaml:"stale_after" help:"call the feed stale (a WARN once per streak; shown by feeds, /v1/feeds, /metrics) when its content has not changed for this long; never for a dormant feed" default:"feed_stale_after (built-in feeds: their own, see feeds/README.md)"`
+	Enabled       bool      `yaml:"enabled" help:"fetch and use the feed; a listed feed is enabled unless it says false" default:"true"`
+	Column        string    `yaml:"column" help:"CSV: header name or 1-based index of the indicator column"`
+	URLBlocksHost bool      `yaml:"url_blocks_host" help:"URL entries (host/path) also block their host (the guard still applies)"`
+	Category      string    `yaml:"category" help:"category of entries that carry none (phishing, scam, drainer, sanctioned, ...)"`
+	Chain         string    `yaml:"chain" help:"chain of an address list (btc, eth, trx, ...)"`
+	Trusted       bool      `yaml:"trusted" help:"skip the guard's platform and popular-site rules (public suffixes stay guarded); for your own list"`
+	Licence       string    `yaml:"licence" help:"documentation, shown by scamblock feeds"`
+	Homepage      string    `yaml:"homepage" help:"documentation, shown by scamblock feeds"`
 
 	// Source is where the definition was made ("scamblock.yaml:12",
 	// "--feed", "SCAMBLOCK_FEED"), for messages about it.
@@ -161,6 +163,7 @@ func Default() *Config {
 			CacheSize:   10000,
 			Snapshot:    true,
 			FeedMaxSize: 64 << 20,
+			FeedStale:   Staleness(7 * 24 * time.Hour),
 			LogLevel:    "info",
 			RPZ:         RPZ{Zone: "rpz.scamblock."},
 			Follow:      Follow{TSIGAlgorithm: "hmac-sha256"},

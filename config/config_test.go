@@ -43,6 +43,7 @@ feeds:
     enabled: no
     url_blocks_host: true
     licence: MIT
+    stale_after: never
 `
 
 func TestLoadFullConfig(t *testing.T) {
@@ -67,6 +68,7 @@ func TestLoadFullConfig(t *testing.T) {
 		HashBLZone:  "hashbl.example.net",
 		Snapshot:    true,
 		FeedMaxSize: 64 << 20,
+		FeedStale:   Staleness(7 * 24 * time.Hour),
 		RPZ:         RPZ{Zone: "rpz.scamblock."},
 		Follow:      Follow{TSIGAlgorithm: "hmac-sha256"},
 		Access:      defaultAccess(),
@@ -86,8 +88,8 @@ func TestLoadFullConfig(t *testing.T) {
 		},
 		{
 			URL: "https://lists.example.net/wallets.csv", Format: "csv", Licence: "MIT",
-			Column: "address", Chain: "eth", URLBlocksHost: true, Source: path + ":27",
-			Keys: []string{"url", "format", "column", "chain", "enabled", "url_blocks_host", "licence"},
+			Column: "address", Chain: "eth", URLBlocksHost: true, StaleAfter: NeverStale, Source: path + ":27",
+			Keys: []string{"url", "format", "column", "chain", "enabled", "url_blocks_host", "licence", "stale_after"},
 		},
 	}
 	if !reflect.DeepEqual(c.Feeds, wantFeeds) {
@@ -284,5 +286,24 @@ func TestFollowerLeavesOutTheBuiltInFeeds(t *testing.T) {
 				t.Fatalf("UsesDefaultFeeds() = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestStaleness: feed_stale_after and a feed's stale_after take a duration
+// or never (a dormant feed); anything else is refused with the fix.
+func TestStaleness(t *testing.T) {
+	c, err := Parse("x.yaml", []byte("server:\n  feed_stale_after: never\nfeeds:\n  - url: /x.txt\n    stale_after: 36h\n  - url: /y.txt\n    stale_after: 3d\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.FeedStale != NeverStale || c.Feeds[0].StaleAfter != Staleness(36*time.Hour) || c.Feeds[1].StaleAfter != Staleness(72*time.Hour) {
+		t.Errorf("feed_stale_after %v, stale_after %v and %v", c.Server.FeedStale, c.Feeds[0].StaleAfter, c.Feeds[1].StaleAfter)
+	}
+	if s := c.Feeds[1].StaleAfter.String(); s != "3d" {
+		t.Errorf("3d prints as %q", s)
+	}
+	_, err = Parse("x.yaml", []byte("feeds:\n  - url: /x.txt\n    stale_after: soon\n"))
+	if err == nil || !strings.Contains(err.Error(), "never") {
+		t.Errorf("stale_after: soon: %v, want an error that offers never", err)
 	}
 }

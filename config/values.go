@@ -213,3 +213,39 @@ func ParseDuration(s string, seconds bool) (time.Duration, error) {
 	}
 	return v, nil
 }
+
+// Staleness is how long a feed's content may stay unchanged before the
+// feed is called stale: a Duration ("3d", "36h"), or "never" for a feed
+// known to be dormant (it stopped changing upstream and is kept for its
+// old entries). 0 means "not set": the feed takes the global default.
+type Staleness time.Duration
+
+// NeverStale is the Staleness "never".
+const NeverStale = Staleness(-1)
+
+// UnmarshalYAML reads a duration or "never".
+func (s *Staleness) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		switch strings.ToLower(strings.TrimSpace(n.Value)) {
+		case "never", "dormant", "off":
+			*s = NeverStale
+			return nil
+		}
+	}
+	v, err := scalarDuration(n, false)
+	if err != nil {
+		return typeError(n, "%q: give a duration such as \"3d\" or \"36h\", or never (a dormant feed)", n.Value)
+	}
+	*s = Staleness(v)
+	return nil
+}
+
+func (s Staleness) String() string {
+	switch {
+	case s < 0:
+		return "never"
+	case s > 0 && time.Duration(s)%(24*time.Hour) == 0:
+		return strconv.FormatInt(int64(time.Duration(s)/(24*time.Hour)), 10) + "d"
+	}
+	return time.Duration(s).String()
+}

@@ -16,17 +16,20 @@ import (
 
 // cacheMeta is the JSON file written next to a cached feed body.
 type cacheMeta struct {
-	Name         string       `json:"name"`
-	URL          string       `json:"url"`
-	ETag         string       `json:"etag,omitempty"`
-	LastModified string       `json:"last_modified,omitempty"`
-	FetchedAt    time.Time    `json:"fetched_at"` // last successful fetch (200 or 304)
-	ChangedAt    time.Time    `json:"changed_at"` // last time the content changed
-	SHA256       string       `json:"sha256"`
-	Size         int64        `json:"size"`
-	Format       parse.Format `json:"format"`
-	Entries      int          `json:"entries"`
-	Report       parse.Report `json:"report"`
+	Name         string    `json:"name"`
+	URL          string    `json:"url"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified string    `json:"last_modified,omitempty"`
+	FetchedAt    time.Time `json:"fetched_at"` // last successful fetch (200 or 304)
+	ChangedAt    time.Time `json:"changed_at"` // last time the content changed
+	// StaleWarned is when the stale WARN was logged; after ChangedAt: the
+	// current streak has been warned about.
+	StaleWarned time.Time    `json:"stale_warned,omitzero"`
+	SHA256      string       `json:"sha256"`
+	Size        int64        `json:"size"`
+	Format      parse.Format `json:"format"`
+	Entries     int          `json:"entries"`
+	Report      parse.Report `json:"report"`
 }
 
 // failureRecord is the last failed refresh of a feed, kept in

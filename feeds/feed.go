@@ -23,6 +23,9 @@ const (
 	DefaultInterval    = 6 * time.Hour
 	DefaultMaxBytes    = 64 << 20 // 64 MiB, applied to the decompressed bytes
 	DefaultShrinkGuard = 0.5
+	// NeverStale is the StaleAfter of a feed that is not expected to
+	// change: dormant upstream, kept for its old entries.
+	NeverStale time.Duration = -1
 )
 
 // Feed is the configuration of one feed.
@@ -51,6 +54,12 @@ type Feed struct {
 	// local files (the operator's own files may shrink or be emptied).
 	// 1 allows any shrink but still refuses an empty download.
 	ShrinkGuard float64 `json:"shrink_guard,omitempty"`
+	// StaleAfter is how long the content may stay unchanged before the
+	// feed is called stale (Status.Stale, one WARN per streak). Zero means
+	// the Updater's default for http(s) feeds (UpdaterOptions.StaleAfter)
+	// and none for local files; NeverStale marks a feed known to be
+	// dormant upstream.
+	StaleAfter time.Duration `json:"stale_after,omitempty"`
 	// Trusted feeds skip the guard's platform and popular-site rules when
 	// the matcher is compiled (public suffixes stay guarded); for a
 	// researcher's own list. See lists.SourceOptions.

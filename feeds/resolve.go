@@ -61,7 +61,7 @@ func Definition(f Feed) config.Feed {
 	return config.Feed{
 		Name: f.Name, URL: f.URL, Format: string(f.Format),
 		Interval: config.Duration(f.Interval), MaxSize: config.Size(f.MaxBytes), ShrinkGuard: config.Share(f.ShrinkGuard),
-		Enabled: f.Enabled, Column: f.Options.Column, URLBlocksHost: f.Options.URLBlocksHost,
+		StaleAfter: config.Staleness(f.StaleAfter), Enabled: f.Enabled, Column: f.Options.Column, URLBlocksHost: f.Options.URLBlocksHost,
 		Category: f.Options.Category, Chain: f.Options.Chain, Trusted: f.Trusted,
 		Licence: f.Licence, Homepage: f.Homepage,
 	}
@@ -88,7 +88,7 @@ func fromDefinition(d config.Feed) (Feed, error) {
 		Name: d.Name, URL: d.URL, Format: format,
 		Options:  parse.Options{Column: d.Column, URLBlocksHost: d.URLBlocksHost, Category: d.Category, Chain: d.Chain},
 		Interval: time.Duration(d.Interval), MaxBytes: int64(d.MaxSize), ShrinkGuard: float64(d.ShrinkGuard),
-		Trusted: d.Trusted, Enabled: d.Enabled, Licence: d.Licence, Homepage: d.Homepage,
+		StaleAfter: time.Duration(d.StaleAfter), Trusted: d.Trusted, Enabled: d.Enabled, Licence: d.Licence, Homepage: d.Homepage,
 	}
 	if err := f.Validate(); err != nil {
 		return Feed{}, fmt.Errorf("%s: %w", where, err)

@@ -39,6 +39,10 @@ type UpdaterOptions struct {
 	// tried again; it doubles with each failure in a row, up to the feed's
 	// interval. Zero means one minute.
 	RetryAfterFailure time.Duration
+	// StaleAfter is the staleness expectation of http(s) feeds that set
+	// none (Feed.StaleAfter): content unchanged for longer makes the feed
+	// stale. Zero or negative: no expectation.
+	StaleAfter time.Duration
 }
 
 // Updater holds the feeds, refreshes each on its own timer and keeps the
@@ -276,6 +280,7 @@ func (m *Updater) loadCached(ctx context.Context, fs *feedState) error {
 	m.mu.Unlock()
 	m.log.Info("feed loaded from cache", slog.String("feed", f.Name), slog.Int("entries", set.Len()),
 		slog.Time("fetched_at", meta.FetchedAt), slog.Duration("took", time.Since(start)))
+	m.warnIfStale(fs, start)
 	return nil
 }
 
@@ -498,6 +503,7 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 		meta.ETag, meta.LastModified = resp.ETag, resp.LastModified
 		m.succeed(fs, start, nil, meta)
 		m.storeMeta(log, f, meta)
+		m.warnIfStale(fs, start)
 		log.Debug("feed unchanged", slog.Bool("not_modified", resp.NotModified), slog.Duration("took", time.Since(start)))
 		return nil
 	}
@@ -523,9 +529,13 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 	if err := shrinkCheck(f.ShrinkGuard, prevEntries, n, rep); err != nil {
 		return m.fail(fs, log, start, err)
 	}
+	var since time.Time // zero: no change seen before
+	if hasSet {
+		since = prev.ChangedAt
+	}
 	meta := cacheMeta{
 		Name: f.Name, URL: f.URL, ETag: resp.ETag, LastModified: resp.LastModified,
-		FetchedAt: start, ChangedAt: start, SHA256: resp.SHA256, Size: resp.Size,
+		FetchedAt: start, ChangedAt: changedAt(resp.LastModified, start, since), SHA256: resp.SHA256, Size: resp.Size,
 		Format: format, Entries: n, Report: rep,
 	}
 	if m.cache != nil && f.IsRemote() && resp.IsTemp() {
@@ -536,6 +546,10 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 		}
 	}
 	m.succeed(fs, start, set, meta)
+	m.warnIfStale(fs, start) // a first copy may be old (Last-Modified)
+	if hasSet && prev.StaleWarned.After(prev.ChangedAt) {
+		log.Info("feed changes again after being stale", slog.Time("previous_change", prev.ChangedAt))
+	}
 	log.Info("feed updated", slog.Int("entries", n), slog.Int("previous", prevEntries),
 		slog.Int("rejected", rep.TotalRejected()), slog.String("format", string(format)),
 		slog.Int64("bytes", resp.Size), slog.Duration("took", time.Since(start)))
@@ -743,6 +757,15 @@ type Status struct {
 	Interval   string               `json:"interval,omitempty"`   // refresh interval ("6h0m0s"); "" = on reload only
 	Homepage   string               `json:"homepage,omitempty"`
 	Trusted    bool                 `json:"trusted,omitempty"`
+	// LastChangeAge is how long ago the content last changed (LastChange).
+	LastChangeAge float64 `json:"last_change_age_seconds,omitempty"`
+	// StaleAfter is the feed's staleness expectation ("3d"; "never" for a
+	// dormant feed; "" for none: a local file). Stale is true when the
+	// content has not changed for longer.
+	StaleAfter string `json:"stale_after,omitempty"`
+	Stale      bool   `json:"stale,omitempty"`
+	// StaleAfterSeconds is StaleAfter in seconds; 0 for none or never.
+	StaleAfterSeconds float64 `json:"stale_after_seconds,omitempty"`
 }
 
 // RejectExample is one rejected line, located as file:line.
@@ -758,6 +781,7 @@ func (m *Updater) Status() []Status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]Status, 0, len(m.feeds))
+	now := time.Now()
 	for _, fs := range m.feeds {
 		f, meta := fs.feed, fs.meta
 		st := Status{
@@ -773,6 +797,7 @@ func (m *Updater) Status() []Status {
 		if f.Interval > 0 {
 			st.Interval = f.Interval.String()
 		}
+		m.staleness(&st, f, now)
 		if fs.set == nil {
 			st.Entries = 0
 		}

@@ -24,6 +24,7 @@ type listsCollector struct {
 
 	entries, rejected, lastGood, usingCache, names, addresses *prometheus.Desc
 	failing, unknownTLD, specialUse, lastChange               *prometheus.Desc
+	changeAge, staleAfter, unchanged                          *prometheus.Desc
 }
 
 func newListsCollector(updater *feeds.Updater, bl *blocklist.Blocklist) *listsCollector {
@@ -38,13 +39,16 @@ func newListsCollector(updater *feeds.Updater, bl *blocklist.Blocklist) *listsCo
 		unknownTLD: prometheus.NewDesc("scamblock_feed_unknown_tld_names", "Accepted names whose TLD the compiled-in Public Suffix List lacks.", feed, nil),
 		specialUse: prometheus.NewDesc("scamblock_feed_special_use_names", "Accepted names under a special-use TLD (.lan, home.arpa, .test ...).", feed, nil),
 		lastChange: prometheus.NewDesc("scamblock_feed_last_change_timestamp_seconds", "When the feed's content last changed.", feed, nil),
+		changeAge:  prometheus.NewDesc("scamblock_feed_last_change_age_seconds", "Seconds since the feed's content last changed.", feed, nil),
+		staleAfter: prometheus.NewDesc("scamblock_feed_stale_after_seconds", "The feed's staleness expectation: content unchanged for longer makes it overdue (absent for dormant feeds and local files).", feed, nil),
+		unchanged:  prometheus.NewDesc("scamblock_feed_change_overdue", "1 when the feed's content has not changed for longer than its stale_after (a renamed or abandoned upstream file).", feed, nil),
 		names:      prometheus.NewDesc("scamblock_lists_names", "Distinct names in the compiled matcher.", nil, nil),
 		addresses:  prometheus.NewDesc("scamblock_lists_addresses", "Distinct valid wallet addresses listed.", nil, nil),
 	}
 }
 
 func (c *listsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.entries, c.rejected, c.lastGood, c.usingCache, c.names, c.addresses, c.failing, c.unknownTLD, c.specialUse, c.lastChange} {
+	for _, d := range []*prometheus.Desc{c.entries, c.rejected, c.lastGood, c.usingCache, c.names, c.addresses, c.failing, c.unknownTLD, c.specialUse, c.lastChange, c.changeAge, c.staleAfter, c.unchanged} {
 		ch <- d
 	}
 }
@@ -74,7 +78,16 @@ func (c *listsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.specialUse, prometheus.GaugeValue, float64(st.SpecialUse), st.Name)
 		if !st.LastChange.IsZero() {
 			ch <- prometheus.MustNewConstMetric(c.lastChange, prometheus.GaugeValue, float64(st.LastChange.Unix()), st.Name)
+			ch <- prometheus.MustNewConstMetric(c.changeAge, prometheus.GaugeValue, st.LastChangeAge, st.Name)
 		}
+		if st.StaleAfterSeconds > 0 {
+			ch <- prometheus.MustNewConstMetric(c.staleAfter, prometheus.GaugeValue, st.StaleAfterSeconds, st.Name)
+		}
+		overdue := 0.0
+		if st.Stale {
+			overdue = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.unchanged, prometheus.GaugeValue, overdue, st.Name)
 		if !st.LastGood.IsZero() {
 			ch <- prometheus.MustNewConstMetric(c.lastGood, prometheus.GaugeValue, float64(st.LastGood.Unix()), st.Name)
 		}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/scamblock/scamblock/blocklist"
 	"github.com/scamblock/scamblock/config"
@@ -39,14 +40,15 @@ func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*bl
 		}
 	}
 	off, err := blocklist.LoadOffline(ctx, blocklist.OfflineOptions{
-		Followed:  followed,
-		Guard:     guard,
-		Consensus: cfg.Guard.Consensus,
-		DataDir:   cfg.Server.DataDir,
-		Feeds:     feedList,
-		Allow:     cfg.Server.Allow,
-		MaxBytes:  int64(cfg.Server.FeedMaxSize),
-		Logger:    log,
+		Followed:   followed,
+		Guard:      guard,
+		Consensus:  cfg.Guard.Consensus,
+		DataDir:    cfg.Server.DataDir,
+		Feeds:      feedList,
+		Allow:      cfg.Server.Allow,
+		MaxBytes:   int64(cfg.Server.FeedMaxSize),
+		StaleAfter: time.Duration(cfg.Server.FeedStale),
+		Logger:     log,
 	})
 	if err == nil && note != "" {
 		off.Notes = append(off.Notes, note)

@@ -52,9 +52,10 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 	}
 	var updater *feeds.Updater // the callback runs only after NewUpdater returned
 	updater, err = feeds.NewUpdater(feedList, feeds.UpdaterOptions{
-		DataDir:  cfg.Server.DataDir,
-		MaxBytes: int64(cfg.Server.FeedMaxSize),
-		Logger:   s.log.With("part", "feeds"),
+		DataDir:    cfg.Server.DataDir,
+		MaxBytes:   int64(cfg.Server.FeedMaxSize),
+		StaleAfter: time.Duration(cfg.Server.FeedStale),
+		Logger:     s.log.With("part", "feeds"),
 		OnChange: func(sets []*lists.Set) {
 			bl.SetFeeds(sets, updater.SourceOptions())
 			bl.RecordSources(updater.Status())
