@@ -45,7 +45,7 @@ func TestBrowserDashboardShowsBlocksLive(t *testing.T) {
 		t.Fatalf("%s: rcode %s, want NXDOMAIN", listedName, dns.RcodeToString[rc])
 	}
 	resolve(t, srv, cleanName)
-	run(t, ctx, waitText("#live", listedName), waitText("#live", "testfeed"))
+	run(t, ctx, waitText("#live", listedName), waitText("#live", "testfeed"), waitText("#live", "Last change"))
 	screenshot(t, ctx, "dashboard")
 }
 
