@@ -12,6 +12,7 @@ package blocklist
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 
@@ -51,6 +52,23 @@ type Blocklist struct {
 	onCompiled  func(*lists.Matcher)  // told of every new matcher (the RPZ zone follows it)
 	snap        *snapshotter          // writes every new matcher to the data directory; nil: off
 	onAdopt     func(map[*lists.Set]*lists.Set)
+	provenance  func(*lists.Set) (string, bool) // what a feed Set was parsed from, for the snapshot
+	loaded      map[*lists.Set]string           // the loaded snapshot's feed Sets and their provenance
+	// builtFrom is the feed Sets and options the current matcher was
+	// compiled from (by the last rebuild, or the loaded snapshot when it
+	// was compiled with the allow names, guard and build of this run);
+	// SetFeeds with the same ones costs no rebuild. nil sets: unknown.
+	builtFrom *feedInputs
+}
+
+// feedInputs is what SetFeeds sets.
+type feedInputs struct {
+	sets []*lists.Set
+	opts map[string]lists.SourceOptions
+}
+
+func (f *feedInputs) same(sets []*lists.Set, opts map[string]lists.SourceOptions) bool {
+	return f != nil && slices.Equal(f.sets, sets) && maps.Equal(f.opts, opts)
 }
 
 // New returns an empty Blocklist (nothing blocked) that never blocks the
@@ -75,6 +93,7 @@ func (b *Blocklist) SetConsensus(n int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.consensus = n
+	b.builtFrom = nil
 }
 
 // OnCompiled registers fn to be told of every matcher compiled from now on,
@@ -86,10 +105,18 @@ func (b *Blocklist) OnCompiled(fn func(*lists.Matcher)) {
 	fn(b.Domains.Load())
 }
 
-// SetFeeds installs the feeds' current sets and rebuilds.
+// SetFeeds installs the feeds' current sets and rebuilds, unless the
+// current matcher was compiled from these very Sets with these options
+// (a restart whose feeds were unchanged took their Sets from the snapshot
+// it loaded): then nothing changes.
 func (b *Blocklist) SetFeeds(sets []*lists.Set, opts map[string]lists.SourceOptions) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.builtFrom.same(sets, opts) {
+		b.feedSets, b.sourceOpts = sets, opts
+		b.log.Info("feeds unchanged since the lists were compiled; no rebuild", "sources", len(sets))
+		return
+	}
 	b.feedSets, b.sourceOpts = sets, opts
 	b.rebuildLocked()
 }

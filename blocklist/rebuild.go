@@ -35,6 +35,7 @@ func (b *Blocklist) rebuildLocked() {
 		b.onCompiled(m)
 	}
 	b.report, b.walletRep = rep, wrep
+	b.builtFrom = &feedInputs{sets: b.feedSets, opts: b.sourceOpts}
 	b.offerSnapshot(m)
 	if err := b.syncCatalogue(sets, m, time.Now()); err != nil {
 		b.log.Error("catalogue not updated", "err", err)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scamblock/scamblock/buildinfo"
 	"github.com/scamblock/scamblock/lists"
 )
 
@@ -25,6 +26,57 @@ type snapshotInputs struct {
 	Options map[string]lists.SourceOptions `json:"options,omitempty"`
 	Allow   []string                       `json:"allow,omitempty"`
 	Report  lists.CompileReport            `json:"report"`
+	// Provenance is, per feed source, what its Set was parsed from (see
+	// RecordProvenance); feeds without one are parsed again on restart.
+	Provenance map[string]string `json:"provenance,omitempty"`
+	// Env fingerprints the rest of what the matcher was compiled with:
+	// allow names, consensus, guard, build (compileEnv).
+	Env string `json:"env,omitempty"`
+}
+
+// compileEnv fingerprints what a rebuild compiles with besides the Sets
+// and their options: the allow names, the consensus, the guard's lists and
+// ranking, and this build (its compiler and embedded lists). A snapshot
+// written under another one is used until the feeds are loaded, then
+// recompiled.
+func (b *Blocklist) compileEnv() string {
+	g := b.guard
+	if g == nil {
+		g = lists.DefaultGuard()
+	}
+	platforms, popular := g.Len()
+	rk := g.Ranking()
+	source := ""
+	if rk != nil {
+		source = rk.Source
+	}
+	text, err := json.Marshal([]any{b.allowNames(), b.consensus, platforms, popular, rk.Len(), source, buildinfo.Get().String()})
+	if err != nil {
+		return ""
+	}
+	return string(text)
+}
+
+// RecordProvenance makes every snapshot written from now on store, beside
+// each feed Set, what fn says it was parsed from (feeds.Updater.Provenance),
+// and LoadSnapshot hand it back (SnapshotFeeds), so that a restart whose
+// feeds are unchanged takes their Sets from the snapshot instead of
+// parsing them again.
+func (b *Blocklist) RecordProvenance(fn func(*lists.Set) (string, bool)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.provenance = fn
+}
+
+// SnapshotFeeds returns the feed Sets of the snapshot LoadSnapshot loaded,
+// each with the provenance recorded for it (feeds.Updater.Seed), and
+// forgets them; nil when none was loaded.
+func (b *Blocklist) SnapshotFeeds() map[*lists.Set]string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := b.loaded
+	b.loaded = nil
+	return out
 }
 
 // snapshotter writes the latest matcher to the snapshot file in the
@@ -74,6 +126,14 @@ func (b *Blocklist) LoadSnapshot(path string) (lists.SnapshotInfo, error) {
 		}
 	}
 	b.feedSets, b.published, b.sourceOpts, b.report = feeds, published, in.Options, in.Report
+	b.loaded = make(map[*lists.Set]string, len(feeds))
+	for _, s := range feeds {
+		b.loaded[s] = in.Provenance[s.Source()]
+	}
+	b.builtFrom = nil
+	if in.Env != "" && in.Env == b.compileEnv() {
+		b.builtFrom = &feedInputs{sets: feeds, opts: in.Options}
+	}
 	ix, wrep := buildWalletIndex(withIndicators(m.Sets(), in.Report, func(r lists.SourceReport) int { return r.Addresses }))
 	b.Domains.Replace(m)
 	b.Wallets.Replace(ix)
@@ -126,9 +186,18 @@ func (b *Blocklist) offerSnapshot(m *lists.Matcher) {
 	if b.snap == nil {
 		return
 	}
-	in := snapshotInputs{Options: b.sourceOpts, Allow: b.allowNames(), Report: b.report}
+	in := snapshotInputs{Options: b.sourceOpts, Allow: b.allowNames(), Report: b.report, Env: b.compileEnv()}
 	for _, s := range b.feedSets {
 		in.Feeds = append(in.Feeds, s.Source())
+		if b.provenance == nil {
+			continue
+		}
+		if text, ok := b.provenance(s); ok {
+			if in.Provenance == nil {
+				in.Provenance = make(map[string]string, len(b.feedSets))
+			}
+			in.Provenance[s.Source()] = text
+		}
 	}
 	text, err := json.Marshal(in)
 	if err != nil {
@@ -208,6 +277,9 @@ func (b *Blocklist) adoptSnapshot(path string, written *lists.Matcher) {
 		repl[old[i]] = mapped[i]
 	}
 	b.feedSets, b.published = replaced(b.feedSets, repl), replaced(b.published, repl)
+	if b.builtFrom != nil { // the same Sets, now read from the file: the old ones must not stay reachable
+		b.builtFrom = &feedInputs{sets: replaced(b.builtFrom.sets, repl), opts: b.builtFrom.opts}
+	}
 	for src, s := range b.catalogued {
 		if n, ok := repl[s]; ok {
 			b.catalogued[src] = n

@@ -79,6 +79,7 @@ type feedState struct {
 	lastErr     string
 	usingCache  bool
 	failures    int
+	seed        *seed // offered by Seed for the next LoadCached
 }
 
 // NewUpdater checks the feeds and returns an Updater for them. It does no I/O.
@@ -209,6 +210,7 @@ func (m *Updater) LoadCached(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	m.dropSeeds()
 	if loaded > 0 {
 		m.emit()
 	}
@@ -263,11 +265,18 @@ func (m *Updater) loadCached(ctx context.Context, fs *feedState) error {
 		pf.Format = meta.Format
 	}
 	start := time.Now()
-	set, rep, format, err := m.parse(ctx, pf, m.cache.bodyPath(f.Name), 0) // start-up: one compile at the end
-	if err != nil {
-		return fmt.Errorf("feed %q: cached copy: %w", f.Name, err)
+	set, seeded, ok := m.takeSeed(fs, meta.SHA256)
+	if ok && meta.URL == f.URL { // unchanged since the snapshot: its Set, no parse
+		meta.Report, meta.Format, meta.Entries = seeded.Report, seeded.Format, set.Len()
+	} else {
+		var rep parse.Report
+		var format parse.Format
+		set, rep, format, err = m.parse(ctx, pf, m.cache.bodyPath(f.Name), 0) // start-up: one compile at the end
+		if err != nil {
+			return fmt.Errorf("feed %q: cached copy: %w", f.Name, err)
+		}
+		meta.Report, meta.Format, meta.Entries = rep, format, set.Len()
 	}
-	meta.Report, meta.Format, meta.Entries = rep, format, set.Len()
 	if meta.URL != f.URL { // the config now names another URL: fetch afresh
 		meta.ETag, meta.LastModified = "", ""
 	}
@@ -509,6 +518,16 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 	}
 	if resp.Size == 0 && f.ShrinkGuard > 0 {
 		return m.fail(fs, log, start, errors.New("refused: the download is empty"))
+	}
+	if !hasSet {
+		if set, seeded, ok := m.takeSeed(fs, resp.SHA256); ok { // unchanged since the snapshot: its Set, no parse
+			m.succeed(fs, start, set, seeded)
+			log.Info("feed unchanged since the lists' snapshot; its Set is taken from it", slog.Int("entries", set.Len()), slog.Duration("took", time.Since(start)))
+			if notify {
+				m.notify()
+			}
+			return nil
+		}
 	}
 	pf := f
 	if pf.Format == "" && hasSet && prev.URL == f.URL {

@@ -69,17 +69,26 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 	s.publisher.allow()
 	if cfg.Server.Snapshot {
 		path := filepath.Join(cfg.Server.DataDir, blocklist.SnapshotFile)
+		bl.RecordProvenance(updater.Provenance)
 		_, err := bl.LoadSnapshot(path)
 		switch {
 		case err == nil:
 			s.feedsPending = true
+			updater.Seed(bl.SnapshotFeeds()) // unchanged feeds take their Sets from it instead of parsing
 		case errors.Is(err, fs.ErrNotExist):
 			s.log.Info("no snapshot of the lists yet; compiling them from the feeds", "file", path)
 		default:
 			s.log.Warn("snapshot of the lists ignored; compiling them from the feeds", "err", err)
 		}
 		bl.SaveSnapshots(path)
-		bl.OnAdopt(updater.Adopt)
+		bl.OnAdopt(func(repl map[*lists.Set]*lists.Set) {
+			updater.Adopt(repl)
+			// The rebuild's heap copy of the lists is garbage now: have the
+			// runtime collect it and return the pages (memlimit.Shedder).
+			s.shed.Shed(ctx, func(heap uint64) {
+				s.log.Info("heap returned to the OS after the move onto the snapshot", "heap_mib", heap>>20)
+			})
+		})
 	}
 	if !s.feedsPending {
 		s.loadFeeds(ctx)

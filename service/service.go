@@ -22,6 +22,7 @@ import (
 	"github.com/scamblock/scamblock/certs"
 	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/feeds"
+	"github.com/scamblock/scamblock/memlimit"
 	"github.com/scamblock/scamblock/querylog"
 	"github.com/scamblock/scamblock/querystats"
 	"github.com/scamblock/scamblock/resolver"
@@ -99,7 +100,8 @@ type system struct {
 	// feedsPending: the lists came from the snapshot; the feeds' copies
 	// are loaded in the background before their schedule starts.
 	feedsPending bool
-	publisher    *publisher // store → lists
+	shed         memlimit.Shedder // returns the heap after the lists move onto the snapshot file
+	publisher    *publisher       // store → lists
 	dns          *resolver.Server
 	qlog         *querylog.Logger  // nil when the query log is off
 	rpz          *rpzPublisher     // serves the lists as an RPZ zone; nil when --rpz-listen is off

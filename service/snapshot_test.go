@@ -3,6 +3,7 @@ package service
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +46,27 @@ func TestRestartAnswersFromTheSnapshot(t *testing.T) {
 			t.Fatal("the feed does not block")
 		}
 		waitSnapshot(t, dataDir, "old-scam.example.com")
+	})
+	t.Run("a restart with the feed unchanged takes its Set from the snapshot", func(t *testing.T) {
+		before, err := os.Stat(snapshot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := startService(t, cfg)
+		waitFor(t, 5*time.Second, func() bool {
+			return strings.Contains(strings.ReplaceAll(httpGet(t, s.http+"/v1/feeds"), " ", ""), `"entries":1,`)
+		})
+		time.Sleep(time.Second) // a rebuild would write the snapshot again by now
+		after, err := os.Stat(snapshot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !os.SameFile(before, after) {
+			t.Fatal("the unchanged feed was compiled again and the snapshot rewritten")
+		}
+		if !isBlocked(t, s.dns, "old-scam.example.com") {
+			t.Fatal("the snapshot's name is not blocked")
+		}
 	})
 	if err := os.Remove(feed); err != nil {
 		t.Fatal(err)
