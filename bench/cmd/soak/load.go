@@ -15,13 +15,37 @@ import (
 
 // udpLoad is the well-behaved client: qps UDP queries a second over four
 // sockets, 30 % blocked names, 60 % names answered from the cache, 10 %
-// unique names (cache misses forwarded upstream). A query unanswered after
-// 2 s is lost.
+// unique names (cache misses forwarded upstream). It behaves as a stub
+// resolver does: a query unanswered after retryAfter is sent once more
+// (same ID, same bytes: counted in retried), and it is lost when no answer
+// came lostAfter after that retry. retried shows what a stricter client
+// (no retry) would have lost; the socket drop counts say which side dropped.
 type udpLoad struct {
-	sent, answered, lost, servfail, readErrs atomic.Int64
+	sent, answered, retried, lost, servfail, readErrs atomic.Int64
+
+	mu    sync.Mutex
+	ports []int // local ports of the client's sockets
 }
 
-const lostAfter = 2 * time.Second
+// localPorts returns the ports of the client's sockets (none before run
+// opened them).
+func (l *udpLoad) localPorts() []int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ports
+}
+
+const (
+	retryAfter = time.Second
+	lostAfter  = 2 * time.Second
+)
+
+// pending is the state of one query ID of a worker.
+type pending struct {
+	sentAt  atomic.Int64 // unix ns of the first send; 0: answered or given up
+	retried bool         // only the writer goroutine touches it
+	wire    []byte       // the query, for the retry (writer only)
+}
 
 func (l *udpLoad) run(ctx context.Context, addr string, qps int, names int) error {
 	const workers = 4
@@ -33,6 +57,9 @@ func (l *udpLoad) run(ctx context.Context, addr string, qps int, names int) erro
 			return err
 		}
 		c.(*net.UDPConn).SetReadBuffer(4 << 20)
+		l.mu.Lock()
+		l.ports = append(l.ports, c.LocalAddr().(*net.UDPAddr).Port)
+		l.mu.Unlock()
 		wg.Go(func() {
 			defer c.Close()
 			if err := l.worker(ctx, c, w, qps/workers, names); err != nil {
@@ -46,7 +73,7 @@ func (l *udpLoad) run(ctx context.Context, addr string, qps int, names int) erro
 }
 
 func (l *udpLoad) worker(ctx context.Context, c net.Conn, w, qps, names int) error {
-	var sentAt [65536]atomic.Int64
+	var ids [65536]pending
 	go func() { // reader
 		buf := make([]byte, 4096)
 		for {
@@ -62,7 +89,7 @@ func (l *udpLoad) worker(ctx context.Context, c net.Conn, w, qps, names int) err
 				continue
 			}
 			id := binary.BigEndian.Uint16(buf)
-			if sentAt[id].Swap(0) != 0 {
+			if ids[id].sentAt.Swap(0) != 0 {
 				l.answered.Add(1)
 				if buf[3]&0xF == dns.RcodeServerFailure {
 					l.servfail.Add(1)
@@ -79,12 +106,14 @@ func (l *udpLoad) worker(ctx context.Context, c net.Conn, w, qps, names int) err
 	var id uint16
 	seq := 0
 	q := new(dns.Msg)
-	buf := make([]byte, 0, 512)
 	for {
 		select {
 		case <-ctx.Done():
-			time.Sleep(lostAfter)
-			l.sweep(&sentAt, time.Now().Add(time.Hour))
+			// The last queries get their retry and their wait too.
+			for end := time.Now().Add(retryAfter + lostAfter + 100*time.Millisecond); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+				l.sweep(c, &ids, time.Now())
+			}
+			l.sweep(c, &ids, time.Now().Add(time.Hour))
 			return nil
 		case now := <-t.C:
 			due += perTick
@@ -105,11 +134,13 @@ func (l *udpLoad) worker(ctx context.Context, c net.Conn, w, qps, names int) err
 				}
 				q.SetQuestion(name, dns.TypeA)
 				q.Id = id
-				b, err := q.PackBuffer(buf)
+				p := &ids[id]
+				b, err := q.PackBuffer(p.wire[:0])
 				if err != nil {
 					return err
 				}
-				if sentAt[id].Swap(now.UnixNano()) != 0 {
+				p.wire, p.retried = b, false
+				if p.sentAt.Swap(now.UnixNano()) != 0 {
 					l.lost.Add(1) // still unanswered after a whole ID cycle
 				}
 				if _, err := c.Write(b); err != nil {
@@ -118,18 +149,29 @@ func (l *udpLoad) worker(ctx context.Context, c net.Conn, w, qps, names int) err
 				l.sent.Add(1)
 				id++
 			}
-			if now.Sub(lastSweep) > 500*time.Millisecond {
-				l.sweep(&sentAt, now)
+			if now.Sub(lastSweep) > 100*time.Millisecond {
+				l.sweep(c, &ids, now)
 				lastSweep = now
 			}
 		}
 	}
 }
 
-func (l *udpLoad) sweep(sentAt *[65536]atomic.Int64, now time.Time) {
-	limit := now.Add(-lostAfter).UnixNano()
-	for i := range sentAt {
-		if ts := sentAt[i].Load(); ts != 0 && ts < limit && sentAt[i].CompareAndSwap(ts, 0) {
+// sweep sends the retry of queries unanswered for retryAfter and gives up
+// on those unanswered lostAfter after their retry.
+func (l *udpLoad) sweep(c net.Conn, ids *[65536]pending, now time.Time) {
+	retry := now.Add(-retryAfter).UnixNano()
+	lost := now.Add(-retryAfter - lostAfter).UnixNano()
+	for i := range ids {
+		p := &ids[i]
+		ts := p.sentAt.Load()
+		switch {
+		case ts == 0 || ts >= retry:
+		case !p.retried:
+			p.retried = true
+			l.retried.Add(1)
+			c.Write(p.wire)
+		case ts < lost && p.sentAt.CompareAndSwap(ts, 0):
 			l.lost.Add(1)
 		}
 	}

@@ -40,6 +40,10 @@ type options struct {
 	holdConns   int
 	attackOnly  bool
 	keep        bool
+	abuseNice   int
+	reconnect   time.Duration
+	abuseChild  bool
+	dns         string
 }
 
 func main() {
@@ -55,7 +59,17 @@ func main() {
 	flag.IntVar(&o.holdConns, "hold-conns", 1000, "idle-but-alive TCP connections the lock-out attacker tries to hold (from 127.0.0.2-9)")
 	flag.BoolVar(&o.attackOnly, "attack-only", false, "run only the slow-reader attack (-slow-conns x -slow-queries) and print RSS and goroutines")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp dir")
+	flag.IntVar(&o.abuseNice, "abuse-nice", 10, "run the TCP attacker as a separate process under nice -n N (it then competes with the server for the CPUs, not with the well-behaved client and the upstream); -1: in this process")
+	flag.DurationVar(&o.reconnect, "reconnect", time.Second, "how long an attacker waits before reopening a connection the server closed (its pace)")
+	flag.BoolVar(&o.abuseChild, "abuse-child", false, "internal: be the attacker process (with -dns)")
+	flag.StringVar(&o.dns, "dns", "", "internal: the server's DNS address, for -abuse-child")
 	flag.Parse()
+	if o.abuseChild {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		abuseChild(ctx, o, o.dns)
+		return
+	}
 	if o.bin == "" {
 		fmt.Fprintln(os.Stderr, "soak: -bin PATH is required (go build -o /tmp/scamblock ./cmd/scamblock)")
 		os.Exit(2)

@@ -176,3 +176,84 @@ func writeFeed(path string, n, g int) error {
 	}
 	return os.Rename(tmp, path)
 }
+
+// udpDrops adds the kernel's drop counters (receive buffer full) of the
+// UDP sockets bound to one of ports, from /proc/net/udp and udp6.
+func udpDrops(ports ...int) int64 {
+	want := map[int]bool{}
+	for _, p := range ports {
+		want[p] = true
+	}
+	var total int64
+	for _, f := range []string{"/proc/net/udp", "/proc/net/udp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n")[1:] {
+			fs := strings.Fields(l)
+			if len(fs) < 13 {
+				continue
+			}
+			i := strings.LastIndexByte(fs[1], ':')
+			port, err := strconv.ParseInt(fs[1][i+1:], 16, 32)
+			if err != nil || !want[int(port)] {
+				continue
+			}
+			d, _ := strconv.ParseInt(fs[len(fs)-1], 10, 64)
+			total += d
+		}
+	}
+	return total
+}
+
+// cpuSeconds is the CPU time (user + system) pid has used.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	fs := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // fields from 3 (state) on
+	if len(fs) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(fs[11], 64)
+	k, _ := strconv.ParseFloat(fs[12], 64)
+	return (u + k) / 100 // USER_HZ
+}
+
+// loadAvg is the 1-minute load average.
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	if fs := strings.Fields(string(b)); len(fs) > 0 {
+		return fs[0]
+	}
+	return "?"
+}
+
+// port is the port of a HOST:PORT address.
+func port(addr string) int {
+	_, p, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// runqueueWait is the time the threads of pid have spent runnable but
+// waiting for a CPU (/proc/PID/task/*/schedstat, second field, ns): how
+// much the machine, not the process, held it back.
+func runqueueWait(pid int) float64 {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	var ns float64
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		if fs := strings.Fields(string(b)); len(fs) >= 2 {
+			v, _ := strconv.ParseFloat(fs[1], 64)
+			ns += v
+		}
+	}
+	return ns / 1e9
+}

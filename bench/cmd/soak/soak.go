@@ -21,16 +21,15 @@ type sample struct {
 
 // soak runs the whole mix for o.duration and prints the verdict.
 func soak(ctx context.Context, o options, srv *server, feed, token string) (bool, error) {
-	fmt.Printf("soak: %v at %d qps UDP, SIGHUP + feed rewrite every 10 s, a submission every 1 s, TCP abuse: %d slow readers x %d queries, %d idle holders; report every %v, warm-up %v\n",
-		o.duration, o.qps, o.slowConns, o.slowQueries, o.holdConns, o.report, o.warmup)
+	fmt.Printf("soak: %v at %d qps UDP, SIGHUP + feed rewrite every 10 s, a submission every 1 s, TCP abuse: %d slow readers x %d queries, %d idle holders, reconnecting after %v, attacker at nice %d (-1: in process); report every %v, warm-up %v; load average %s\n",
+		o.duration, o.qps, o.slowConns, o.slowQueries, o.holdConns, o.reconnect, o.abuseNice, o.report, o.warmup, loadAvg())
 	ctx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
 	var wg sync.WaitGroup
-	load, ab := &udpLoad{}, &abuse{}
-	var loadErr error
+	load, ab := &udpLoad{}, &abuse{reconnect: o.reconnect}
+	var loadErr, abuseErr error
 	wg.Go(func() { loadErr = load.run(ctx, srv.dns, o.qps, o.names) })
-	wg.Go(func() { ab.slowReaders(ctx, srv.dns, o.slowConns, o.slowQueries) })
-	wg.Go(func() { ab.holders(ctx, srv.dns, o.holdConns) })
+	wg.Go(func() { abuseErr = ab.run(ctx, o, srv.dns) })
 	wg.Go(func() { ab.goodClient(ctx, srv.dns) })
 	var hups, hupErrs, subs, subErrs atomic.Int64
 	var lastSubErr atomic.Value
@@ -74,10 +73,30 @@ func soak(ctx context.Context, o options, srv *server, feed, token string) (bool
 		}
 	})
 
+	samples := report(ctx, o, srv, load, ab, &hups, &subs)
+	cancel()
+	wg.Wait()
+	if loadErr != nil {
+		return false, loadErr
+	}
+	if abuseErr != nil {
+		return false, abuseErr
+	}
+	logErrors := countLogErrors(filepath.Join(filepath.Dir(feed), "scamblock.log"))
+	return verdict(o, samples, load, ab, hupErrs.Load(), subErrs.Load(), lastSubErr, logErrors), nil
+}
+
+// report prints a line every o.report until ctx ends and returns the
+// samples the verdict judges.
+func report(ctx context.Context, o options, srv *server, load *udpLoad, ab *abuse, hups, subs *atomic.Int64) []sample {
 	start := time.Now()
 	var samples []sample
 	var prevSent, prevAns int64
-	fmt.Printf("%6s %8s %6s %5s %9s %9s %6s %5s %6s %-22s %5s %5s\n", "t", "RSS MiB", "gorout", "tcp", "udp qps", "answered", "lost", "srvf", "tcpcls", "good TCP n/fail p50/max", "hup", "subs")
+	srvDrops0 := udpDrops(port(srv.dns))
+	pid := srv.cmd.Process.Pid
+	prevCPU, prevWait, prevAt := cpuSeconds(pid), runqueueWait(pid), start
+	fmt.Printf("%6s %5s %7s %6s %5s %7s %9s %7s %6s %8s %6s %5s %5s %6s %6s %-22s %4s %4s\n", "t", "load", "RSS MiB", "gorout", "tcp", "udp qps", "answered",
+		"retried", "lost", "srv drop", "c drop", "srvf", "s cpu", "s wait", "tcpcls", "good TCP n/fail p50/max", "hup", "subs")
 	tick := time.NewTicker(o.report)
 	defer tick.Stop()
 	for done := false; !done; {
@@ -94,21 +113,19 @@ func soak(ctx context.Context, o options, srv *server, feed, token string) (bool
 		if !done { // the last line is taken while the clients stop: not judged
 			samples = append(samples, s)
 		}
+		cports := load.localPorts() // new sockets: their drop counts start at 0
+		now, cpu, wait := time.Now(), cpuSeconds(pid), runqueueWait(pid)
 		sent, ans := load.sent.Load(), load.answered.Load()
 		n, fail, p50, worst, _ := ab.goodStats()
-		fmt.Printf("%6v %8.1f %6.0f %5.0f %9.0f %9d %6d %5d %6.0f %4d/%d %8v/%-8v %5d %5d\n",
-			s.at, float64(s.rss)/(1<<20), s.goroutines, sum(m, "scamblock_dns_tcp_connections"),
-			float64(sent-prevSent)/o.report.Seconds(), ans-prevAns, load.lost.Load(), load.servfail.Load(),
+		fmt.Printf("%6v %5s %7.1f %6.0f %5.0f %7.0f %9d %7d %6d %8d %6d %5d %5.2f %6.2f %6.0f %4d/%d %8v/%-8v %4d %4d\n",
+			s.at, loadAvg(), float64(s.rss)/(1<<20), s.goroutines, sum(m, "scamblock_dns_tcp_connections"),
+			float64(sent-prevSent)/o.report.Seconds(), ans-prevAns, load.retried.Load(), load.lost.Load(),
+			udpDrops(port(srv.dns))-srvDrops0, udpDrops(cports...), load.servfail.Load(),
+			(cpu-prevCPU)/now.Sub(prevAt).Seconds(), (wait-prevWait)/now.Sub(prevAt).Seconds(),
 			sum(m, "scamblock_dns_tcp_closed_total"), n, fail, p50.Round(time.Millisecond), worst.Round(time.Millisecond), hups.Load(), subs.Load())
-		prevSent, prevAns = sent, ans
+		prevSent, prevAns, prevCPU, prevWait, prevAt = sent, ans, cpu, wait, now
 	}
-	cancel()
-	wg.Wait()
-	if loadErr != nil {
-		return false, loadErr
-	}
-	logErrors := countLogErrors(filepath.Join(filepath.Dir(feed), "scamblock.log"))
-	return verdict(o, samples, load, ab, hupErrs.Load(), subErrs.Load(), lastSubErr, logErrors), nil
+	return samples
 }
 
 func countLogErrors(path string) []string {
@@ -151,7 +168,7 @@ func verdict(o options, samples []sample, load *udpLoad, ab *abuse, hupErrs, sub
 		check("goroutines flat (±10 %)", gHi <= 1.1*base.goroutines && gLo >= 0.9*base.goroutines,
 			"after warm-up %.0f, range %.0f-%.0f", base.goroutines, gLo, gHi)
 	}
-	check("lost UDP queries", load.lost.Load() == 0, "%d of %d sent (%d answered)", load.lost.Load(), load.sent.Load(), load.answered.Load())
+	check("lost UDP queries", load.lost.Load() == 0, "%d of %d sent (%d answered; %d needed their retry)", load.lost.Load(), load.sent.Load(), load.answered.Load(), load.retried.Load())
 	check("SERVFAIL answers", load.servfail.Load() == 0, "%d", load.servfail.Load())
 	last, _ := lastSubErr.Load().(string)
 	check("submission errors", subErrs == 0, "%d %s", subErrs, last)
@@ -159,6 +176,9 @@ func verdict(o options, samples []sample, load *udpLoad, ab *abuse, hupErrs, sub
 	check("errors in the server log", len(logErrors) == 0, "%d %s", len(logErrors), strings.Join(logErrors[:min(len(logErrors), 3)], " | "))
 	fmt.Printf("     TCP abuse: %d slow-reader connections opened, %d holder connections opened (%d closed on them)\n",
 		ab.slowOpens.Load(), ab.holdOpens.Load(), ab.holdLost.Load())
+	n, fail, p50, p99, worst := ab.goodTotal()
+	fmt.Printf("     well-behaved TCP client (127.0.0.200, connect + 1 query every 2 s) during the abuse: %d served, %d failed; time to be served p50 %v, p99 %v, max %v\n",
+		n, fail, p50.Round(time.Millisecond), p99.Round(time.Millisecond), worst.Round(time.Millisecond))
 	if ok {
 		fmt.Println("VERDICT: PASS")
 	} else {
@@ -174,7 +194,7 @@ func attackOnly(ctx context.Context, o options, srv *server) (bool, error) {
 	fmt.Printf("before: RSS %.1f MiB, %.0f goroutines\n", float64(srv.rss())/(1<<20), sum(m, "go_goroutines"))
 	ctx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
-	ab := &abuse{}
+	ab := &abuse{reconnect: o.reconnect}
 	var wg sync.WaitGroup
 	wg.Go(func() { ab.slowReaders(ctx, srv.dns, o.slowConns, o.slowQueries) })
 	start := time.Now()
