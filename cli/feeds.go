@@ -36,7 +36,7 @@ func feedsCommand() *cli.Command {
 		Flags: append(settingFlags(config.ScopeLists),
 			&cli.BoolFlag{Name: "json", Usage: "print the status as JSON"},
 			&cli.BoolFlag{Name: "check", Usage: "ask each feed's URL whether it is still there and still changing (needs network); exit 1 when one is not ok"},
-			&cli.DurationFlag{Name: "check-timeout", Value: feeds.DefaultCheckTimeout, Usage: "time limit of one feed's `DURATION` with --check, redirects included"},
+			&cli.DurationFlag{Name: "check-timeout", Value: feeds.DefaultCheckTimeout, Usage: "with --check, give up on a feed after `DURATION` (redirects and the fallback GET included)"},
 		),
 		Action: listFeeds,
 	}

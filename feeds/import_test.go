@@ -120,6 +120,9 @@ func TestDefaultFeeds(t *testing.T) {
 		if f.Licence == "" || f.Homepage == "" {
 			t.Errorf("%s: no licence or homepage", f.Name)
 		}
+		if f.StaleAfter == 0 {
+			t.Errorf("%s: no staleness expectation (StaleAfter; NeverStale for a dormant feed)", f.Name)
+		}
 		if d := f.WithDefaults(); d.Interval != DefaultInterval || d.ShrinkGuard != DefaultShrinkGuard || d.MaxBytes != DefaultMaxBytes {
 			t.Errorf("%s: defaults %v %v %v", f.Name, d.Interval, d.ShrinkGuard, d.MaxBytes)
 		}
@@ -131,6 +134,25 @@ func TestDefaultFeeds(t *testing.T) {
 	}
 	if _, err := NewUpdater(feeds, UpdaterOptions{}); err != nil {
 		t.Error(err)
+	}
+	// The feeds that stopped changing upstream years ago (SOURCES.md's
+	// commit dates) are marked dormant, not warned about forever.
+	byName := map[string]Feed{}
+	for _, f := range feeds {
+		byName[f.Name] = f
+	}
+	for _, name := range []string{"cryptoscamdb", "forta-phishing-scams", "forta-etherscan-malicious", "scamsniffer-addresses", "scamsniffer-combined"} {
+		if byName[name].StaleAfter != NeverStale {
+			t.Errorf("%s: stale_after %v, want never (dormant upstream)", name, byName[name].StaleAfter)
+		}
+	}
+	// 0xB10C's nightly workflow (.github/workflows/generate-lists.yml on
+	// its main branch) writes these 18 assets' lists.
+	for _, asset := range strings.Fields("XBT ETH XMR LTC ZEC DASH BTG ETC BSV BCH XVG USDC USDT XRP TRX ARB BSC SOL") {
+		f, ok := byName["ofac-"+strings.ToLower(asset)]
+		if !ok || !strings.HasSuffix(f.URL, "/lists/sanctioned_addresses_"+asset+".txt") {
+			t.Errorf("ofac-%s: %q, want the lists branch's sanctioned_addresses_%s.txt", strings.ToLower(asset), f.URL, asset)
+		}
 	}
 }
 
