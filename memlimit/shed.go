@@ -19,13 +19,18 @@ import (
 // at 10M names the process kept ~790 MiB for 90 s after the move and came
 // down to ~150 MiB only after 150 s (bench/README.md, "Scale table").
 //
-// Shed at most once a minute: a burst of rebuilds (SIGHUP storms) is left
-// to the limit as it is, as every rebuild is. The zero value is ready.
+// Shed runs at most once every shedEvery: the first move after a start
+// (the cold load's rebuild) and then a scheduled feed update's, while a
+// burst of rebuilds (SIGHUP once a second) is left to the limit as every
+// rebuild is, so that its RSS stays flat. The zero value is ready.
 type Shedder struct {
 	mu   sync.Mutex
 	last time.Time
 	busy bool
 }
+
+// shedEvery is the least time between two sheddings.
+const shedEvery = 10 * time.Minute
 
 // shedMin is the heap below which shedding is not worth a collection.
 const shedMin = 16 << 20
@@ -41,7 +46,7 @@ const shedWait = 30 * time.Second
 func (s *Shedder) Shed(ctx context.Context, done func(heap uint64)) {
 	s.mu.Lock()
 	now := time.Now()
-	if s.busy || (!s.last.IsZero() && now.Sub(s.last) < time.Minute) {
+	if s.busy || (!s.last.IsZero() && now.Sub(s.last) < shedEvery) {
 		s.mu.Unlock()
 		return
 	}

@@ -15,7 +15,7 @@ var (
 
 // After most of a large heap became garbage, Shed has the runtime collect
 // it without a forced collection (the lowered limit starts the next
-// cycle), puts the limit back, and does nothing again within a minute.
+// cycle), puts the limit back, and does nothing again within shedEvery.
 func TestShedReturnsTheHeapAndPutsTheLimitBack(t *testing.T) {
 	const limit = 1 << 40
 	prev := debug.SetMemoryLimit(limit)
@@ -68,9 +68,9 @@ wait:
 	for i := range held {
 		held[i] = make([]byte, 4<<20)
 	}
-	s.Shed(context.Background(), func(uint64) { t.Error("shed twice within a minute") })
+	s.Shed(context.Background(), func(uint64) { t.Error("shed twice within shedEvery") })
 	if got := debug.SetMemoryLimit(-1); got != limit {
-		t.Errorf("a second Shed within a minute changed the limit to %d", got)
+		t.Errorf("a second Shed within shedEvery changed the limit to %d", got)
 	}
 	held = nil
 }
