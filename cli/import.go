@@ -78,11 +78,11 @@ func importFeed(c *cli.Context) error {
 		}
 		return nil
 	}
-	printImport(c.App.Writer, res)
+	printImport(c.App.Writer, res, opts.URLBlocksHost)
 	return nil
 }
 
-func printImport(w io.Writer, res blocklist.ImportResult) {
+func printImport(w io.Writer, res blocklist.ImportResult, urlBlocksHost bool) {
 	r := res.Report
 	fmt.Fprintf(w, "%s (%s, %d bytes)\n", res.Source, res.Format, res.Size)
 	fmt.Fprintf(w, "  lines read:     %d\n", r.Lines)
@@ -96,7 +96,10 @@ func printImport(w io.Writer, res blocklist.ImportResult) {
 	}
 	cr := res.Compile
 	fmt.Fprintf(w, "  domains:        %d (%d applied, %d duplicates)\n", cr.Domains, cr.Applied, cr.Duplicates)
-	if cr.URLs > 0 {
+	switch {
+	case cr.URLs > 0 && urlBlocksHost:
+		fmt.Fprintf(w, "  URL indicators: %d (each also lists its host, counted above as applied, duplicate or guarded)\n", cr.URLs)
+	case cr.URLs > 0:
 		fmt.Fprintf(w, "  URL indicators: %d (they never block their host unless --url-blocks-host)\n", cr.URLs)
 	}
 	if cr.Lookalikes > 0 {

@@ -121,6 +121,12 @@ func withImpliedOptions(f Feed) parse.Options {
 	o.Category = cmp.Or(o.Category, implied.Category)
 	o.Chain = cmp.Or(o.Chain, implied.Chain)
 	o.Downloaded = strings.HasPrefix(f.URL, "http://") || strings.HasPrefix(f.URL, "https://")
+	// The compiler lists the host of a URL entry when the feed says
+	// url_blocks_host (lists.SourceOptions.URLBlocksHost, from the same
+	// option). The parser emitting the host as a domain entry as well made
+	// two candidates of every such URL: each host counted once more as a
+	// duplicate or as a guarded entry.
+	o.URLBlocksHost = false
 	return o
 }
 

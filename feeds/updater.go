@@ -176,7 +176,7 @@ func (m *Updater) SourceOptions() map[string]lists.SourceOptions {
 	defer m.mu.Unlock()
 	out := make(map[string]lists.SourceOptions, len(m.feeds))
 	for _, fs := range m.feeds {
-		out[fs.feed.Name] = lists.SourceOptions{URLBlocksHost: fs.feed.Options.URLBlocksHost, Trusted: fs.feed.Trusted, Publisher: fs.feed.Publisher()}
+		out[fs.feed.DisplayName()] = lists.SourceOptions{URLBlocksHost: fs.feed.Options.URLBlocksHost, Trusted: fs.feed.Trusted, Publisher: fs.feed.Publisher()}
 	}
 	return out
 }
