@@ -85,6 +85,8 @@ type Server struct {
 	runCtx       context.Context // set while Run runs: NOTIFYs live inside it
 	cancelNotify context.CancelFunc
 	notifying    sync.WaitGroup
+
+	refusals *refusalLog // refused transfers, logged at WARN, rate-limited
 }
 
 // state is what one query reads: the current zone and the deltas leading
@@ -152,7 +154,8 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.Zone = zo
-	return &Server{cfg: cfg, log: cfg.Logger.With("component", "rpz"), ready: make(chan struct{})}, nil
+	log := cfg.Logger.With("component", "rpz")
+	return &Server{cfg: cfg, log: log, ready: make(chan struct{}), refusals: &refusalLog{log: log, now: cfg.Now}}, nil
 }
 
 // Zone returns the snapshot being served (nil before the first Update).
@@ -317,35 +320,16 @@ func (s *Server) Run(ctx context.Context) error {
 // ServeDNS answers one query. It implements dns.Handler.
 func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	st := s.state.Load()
-	reply := new(dns.Msg)
-	reply.SetReply(r)
+	rp := s.responder(w, r)
+	reply, client, signed, isXfr := rp.reply, rp.client, rp.signed, rp.isXfr
 	tcp := isTCP(w.RemoteAddr())
-	client := addrOf(w.RemoteAddr())
-	signed := r.IsTsig() != nil
-
-	// send writes reply, signed when the query was (the writer computes
-	// the MAC with the server's key).
-	send := func() {
-		if signed {
-			t := r.IsTsig()
-			reply.SetTsig(t.Hdr.Name, t.Algorithm, t.Fudge, s.cfg.Now().Unix())
-		}
-		w.WriteMsg(reply)
-	}
-	fail := func(rcode int, why string) {
-		reply.Rcode = rcode
-		send()
-		if why != "" {
-			s.log.Debug("rpz query not served", "client", client.String(), "rcode", dns.RcodeToString[rcode], "why", why)
-		}
-	}
+	send, fail, refuse := rp.send, rp.fail, rp.refuse
 	if !s.allowed(client) {
-		fail(dns.RcodeRefused, "client not in the transfer ACL")
+		refuse(dns.RcodeRefused, "client not in the transfer ACL")
 		return
 	}
-	if signed && w.TsigStatus() != nil {
-		signed = false // cannot sign the answer with a key we could not verify
-		fail(dns.RcodeNotAuth, "TSIG: "+w.TsigStatus().Error())
+	if rp.tsigCode != 0 {
+		refuse(dns.RcodeNotAuth, "TSIG "+dns.RcodeToString[int(rp.tsigCode)]+": "+rp.tsigWhy)
 		return
 	}
 	if r.Opcode != dns.OpcodeQuery || len(r.Question) != 1 {
@@ -362,9 +346,8 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		return
 	}
 	z := st.zone
-	isXfr := q.Qtype == dns.TypeAXFR || q.Qtype == dns.TypeIXFR
-	if isXfr && s.cfg.TSIG != nil && !signed {
-		fail(dns.RcodeRefused, "transfer without TSIG")
+	if isXfr && s.cfg.TSIG != nil && signed == nil {
+		refuse(dns.RcodeRefused, "transfer without TSIG")
 		return
 	}
 	reply.Authoritative = true
@@ -413,6 +396,58 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		reply.Ns = append(reply.Ns, z.SOA()) // NODATA
 	}
 	send()
+}
+
+// replier answers one query: reply, signed when the query's TSIG verified,
+// with the RFC 8945 error record when it did not.
+type replier struct {
+	s        *Server
+	w        dns.ResponseWriter
+	r, reply *dns.Msg
+	client   netip.Addr
+	signed   *dns.TSIG // the query's TSIG, nil when unsigned
+	tsigCode uint16    // its RFC 8945 error, 0 when it verified
+	tsigWhy  string
+	isXfr    bool
+}
+
+func (s *Server) responder(w dns.ResponseWriter, r *dns.Msg) *replier {
+	rp := &replier{s: s, w: w, r: r, reply: new(dns.Msg), client: addrOf(w.RemoteAddr()), signed: r.IsTsig()}
+	rp.reply.SetReply(r)
+	if rp.signed != nil {
+		rp.tsigCode, rp.tsigWhy = tsigError(w.TsigStatus(), s.cfg.TSIG != nil)
+	}
+	rp.isXfr = len(r.Question) == 1 && (r.Question[0].Qtype == dns.TypeAXFR || r.Question[0].Qtype == dns.TypeIXFR)
+	return rp
+}
+
+// send writes the reply, signed when the query verified (the writer
+// computes the MAC with the server's key), with the TSIG error when not.
+func (rp *replier) send() {
+	switch {
+	case rp.signed != nil && rp.tsigCode == 0:
+		rp.reply.SetTsig(rp.signed.Hdr.Name, rp.signed.Algorithm, rp.signed.Fudge, rp.s.cfg.Now().Unix())
+	case rp.signed != nil:
+		rp.reply.Extra = append(rp.reply.Extra, tsigErrorRR(rp.signed, rp.tsigCode, rp.s.cfg.Now()))
+	}
+	rp.w.WriteMsg(rp.reply)
+}
+
+func (rp *replier) fail(rcode int, why string) {
+	rp.reply.Rcode = rcode
+	rp.send()
+	if why != "" {
+		rp.s.log.Debug("rpz query not served", "client", rp.client.String(), "rcode", dns.RcodeToString[rcode], "why", why)
+	}
+}
+
+// refuse answers a transfer the ACL or TSIG does not allow, with a
+// (rate-limited) warning for the operator; other queries as fail.
+func (rp *replier) refuse(rcode int, why string) {
+	if rp.isXfr { // logged before the reply goes out: a client that saw it can read the log
+		rp.s.refusals.warn(rp.client.String(), dns.TypeToString[rp.r.Question[0].Qtype], why)
+	}
+	rp.fail(rcode, why)
 }
 
 // transfer streams the zone (deltas == nil) or the deltas to the client in

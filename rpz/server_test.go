@@ -3,11 +3,14 @@ package rpz
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -502,5 +505,179 @@ func TestNoZoneBeforeTheFirstUpdate(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no NOTIFY after the first Update")
+	}
+}
+
+// signedQuery packs an SOA query for origin signed with key name/secret at
+// time signed, and returns the wire bytes and the query's MAC.
+func signedQuery(t *testing.T, origin, name, secret string, signed time.Time) ([]byte, string) {
+	t.Helper()
+	q := new(dns.Msg)
+	q.SetQuestion(origin, dns.TypeSOA)
+	q.SetTsig(dns.Fqdn(name), dns.HmacSHA256, 300, signed.Unix())
+	b, mac, err := dns.TsigGenerate(q, secret, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, mac
+}
+
+func exchangeRaw(t *testing.T, addr string, b []byte) ([]byte, *dns.Msg) {
+	t.Helper()
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	if _, err := c.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	n, err := c.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := new(dns.Msg)
+	if err := m.Unpack(buf[:n]); err != nil {
+		t.Fatal(err)
+	}
+	return buf[:n], m
+}
+
+// TestTSIGErrorRepliesCarryTheError: a query whose TSIG fails gets NOTAUTH
+// with a TSIG record naming the error (RFC 8945 §5.3.2): BADKEY and BADSIG
+// unsigned (MAC size 0), BADTIME signed with the server's key, the query's
+// Time Signed and the server's time in Other Data.
+func TestTSIGErrorRepliesCarryTheError(t *testing.T) {
+	key := &TSIGKey{Name: "xfr-key", Secret: "c2NhbWJsb2NrLXRlc3Qta2V5LTAxMjM0NTY3ODk="}
+	_, addr, _ := startServer(t, Config{TSIG: key}, matcherOfNames("a.test"))
+	_, noKeyAddr, _ := startServer(t, Config{}, matcherOfNames("a.test"))
+	const wrongSecret = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk="
+	now := time.Now()
+	for _, tc := range []struct {
+		name, addr, key, secret string
+		signed                  time.Time
+		want                    uint16
+	}{
+		{"unknown key", addr, "other-key", key.Secret, now, dns.RcodeBadKey},
+		{"no key configured", noKeyAddr, "xfr-key", key.Secret, now, dns.RcodeBadKey},
+		{"wrong secret", addr, "xfr-key", wrongSecret, now, dns.RcodeBadSig},
+		{"an hour off", addr, "xfr-key", key.Secret, now.Add(-time.Hour), dns.RcodeBadTime},
+		{"good", addr, "xfr-key", key.Secret, now, dns.RcodeSuccess},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q, qmac := signedQuery(t, "rpz.scamblock.", tc.key, tc.secret, tc.signed)
+			raw, resp := exchangeRaw(t, tc.addr, q)
+			tsig := resp.IsTsig()
+			if tsig == nil {
+				t.Fatalf("reply without TSIG: %v", resp)
+			}
+			if tsig.Error != tc.want || tsig.Hdr.Name != dns.Fqdn(tc.key) {
+				t.Fatalf("TSIG error %s (key %s), want %s", dns.RcodeToString[int(tsig.Error)], tsig.Hdr.Name, dns.RcodeToString[int(tc.want)])
+			}
+			verr := dns.TsigVerify(raw, key.Secret, qmac, false)
+			switch tc.want {
+			case dns.RcodeSuccess:
+				if resp.Rcode != dns.RcodeSuccess || verr != nil {
+					t.Fatalf("rcode %s, verify %v", dns.RcodeToString[resp.Rcode], verr)
+				}
+			case dns.RcodeBadTime:
+				// miekg/dns verifies no NOTAUTH reply (ErrAuth): sign the same
+				// reply with the key and compare the MACs.
+				if resp.Rcode != dns.RcodeNotAuth || !errors.Is(verr, dns.ErrAuth) || tsig.TimeSigned != uint64(tc.signed.Unix()) || tsig.OtherLen != 6 {
+					t.Fatalf("rcode %s, verify %v, time signed %d, other %d %q", dns.RcodeToString[resp.Rcode], verr, tsig.TimeSigned, tsig.OtherLen, tsig.OtherData)
+				}
+				again := resp.Copy()
+				stub := *tsig
+				stub.MAC, stub.MACSize = "", 0
+				again.Extra = append(again.Extra[:len(again.Extra)-1], &stub)
+				if _, mac, err := dns.TsigGenerate(again, key.Secret, qmac, false); err != nil || mac != tsig.MAC || mac == "" {
+					t.Fatalf("BADTIME reply MAC %q, signed with the key %q (%v)", tsig.MAC, mac, err)
+				}
+				if server, _ := strconv.ParseUint(tsig.OtherData, 16, 64); server+5 < uint64(now.Unix()) || server > uint64(time.Now().Unix())+5 {
+					t.Fatalf("other data %q is not the server's time", tsig.OtherData)
+				}
+			default:
+				if resp.Rcode != dns.RcodeNotAuth || tsig.MACSize != 0 || tsig.MAC != "" {
+					t.Fatalf("rcode %s, MAC size %d %q: want NOTAUTH, unsigned", dns.RcodeToString[resp.Rcode], tsig.MACSize, tsig.MAC)
+				}
+			}
+		})
+	}
+}
+
+// TestTSIGErrorsWithKdig: kdig, a real TSIG client, sees the error.
+func TestTSIGErrorsWithKdig(t *testing.T) {
+	kdig, err := exec.LookPath("kdig")
+	if err != nil {
+		t.Skip("kdig not installed (apt-get install knot-dnsutils)")
+	}
+	key := &TSIGKey{Name: "xfr-key", Secret: "c2NhbWJsb2NrLXRlc3Qta2V5LTAxMjM0NTY3ODk="}
+	_, addr, _ := startServer(t, Config{TSIG: key}, matcherOfNames("a.test"))
+	host, port, _ := net.SplitHostPort(addr)
+	for _, tc := range []struct{ key, want string }{
+		{"hmac-sha256:xfr-key:d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk=", "BADSIG"},
+		{"hmac-sha256:other-key:" + key.Secret, "BADKEY"},
+	} {
+		out, _ := exec.Command(kdig, "-y", tc.key, "@"+host, "-p", port, "+tcp", "rpz.scamblock.", "AXFR").CombinedOutput()
+		if !strings.Contains(string(out), tc.want) {
+			t.Errorf("kdig -y %s: no %s in\n%s", tc.key, tc.want, out)
+		}
+	}
+}
+
+// TestRefusedTransfersAreLogged: an AXFR or IXFR the ACL or TSIG refuses
+// is a WARN with the client and the reason; a flood logs ten a minute and
+// the next warning says how many were left out.
+func TestRefusedTransfersAreLogged(t *testing.T) {
+	var mu sync.Mutex
+	clock := time.Now()
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	_, deniedAddr, deniedLogs := startServer(t, Config{Now: now, AllowTransfer: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}, matcherOfNames("a.test"))
+	key := &TSIGKey{Name: "xfr-key", Secret: "c2NhbWJsb2NrLXRlc3Qta2V5LTAxMjM0NTY3ODk="}
+	_, keyedAddr, keyedLogs := startServer(t, Config{TSIG: key}, matcherOfNames("a.test"))
+
+	if _, _, err := transferIn(t, deniedAddr, "rpz.scamblock.", dns.TypeAXFR, 0, nil); err == nil {
+		t.Fatal("AXFR outside the ACL succeeded")
+	}
+	if _, _, err := transferIn(t, keyedAddr, "rpz.scamblock.", dns.TypeIXFR, 1, nil); err == nil {
+		t.Fatal("unsigned IXFR succeeded")
+	}
+	wrong := &TSIGKey{Name: "xfr-key", Secret: "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk="}
+	transferIn(t, keyedAddr, "rpz.scamblock.", dns.TypeAXFR, 0, wrong)
+	for _, want := range []string{`level=WARN msg="rpz transfer refused" component=rpz client=127.0.0.1 type=AXFR reason="client not in the transfer ACL"`} {
+		if !strings.Contains(deniedLogs.String(), want) {
+			t.Errorf("no %q in\n%s", want, deniedLogs.String())
+		}
+	}
+	for _, want := range []string{
+		`level=WARN msg="rpz transfer refused" component=rpz client=127.0.0.1 type=IXFR reason="transfer without TSIG"`,
+		`level=WARN msg="rpz transfer refused" component=rpz client=127.0.0.1 type=AXFR reason="TSIG BADSIG: MAC does not verify`,
+	} {
+		if !strings.Contains(keyedLogs.String(), want) {
+			t.Errorf("no %q in\n%s", want, keyedLogs.String())
+		}
+	}
+
+	// A flood: 29 more refusals in the same minute, 9 more warnings.
+	q := new(dns.Msg)
+	q.SetAxfr("rpz.scamblock.")
+	for range 29 {
+		if _, _, err := (&dns.Client{Net: "tcp", Timeout: 2 * time.Second}).Exchange(q, deniedAddr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(deniedLogs.String(), "rpz transfer refused"); n != refusalBurst {
+		t.Fatalf("%d warnings for 30 refusals in a minute, want %d", n, refusalBurst)
+	}
+	mu.Lock()
+	clock = clock.Add(time.Minute)
+	mu.Unlock()
+	if _, _, err := (&dns.Client{Net: "tcp", Timeout: 2 * time.Second}).Exchange(q, deniedAddr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(deniedLogs.String(), "not_logged_before=20") {
+		t.Fatalf("the warning after the flood does not count the 20 left out:\n%s", deniedLogs.String())
 	}
 }

@@ -28,6 +28,10 @@ func (f *Follower) querySOA(ctx context.Context) (*dns.SOA, error) {
 			m.SetTsig(k.Name, k.Algorithm, 300, f.cfg.Now().Unix())
 		}
 		resp, _, err = c.ExchangeContext(ctx, m, f.cfg.Primary)
+		if err != nil && errors.Is(err, dns.ErrAuth) && resp != nil {
+			// A NOTAUTH reply: miekg/dns verifies no TSIG on one.
+			return nil, fmt.Errorf("SOA query: primary answered %s: it does not accept the TSIG key", rcodeText(resp))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("SOA query over %s: %w", network, err)
 		}
@@ -67,10 +71,14 @@ func (f *Follower) checkSigned(resp *dns.Msg) error {
 }
 
 func rcodeText(m *dns.Msg) string {
-	if s, ok := dns.RcodeToString[m.Rcode]; ok {
-		return s
+	s, ok := dns.RcodeToString[m.Rcode]
+	if !ok {
+		s = fmt.Sprintf("rcode %d", m.Rcode)
 	}
-	return fmt.Sprintf("rcode %d", m.Rcode)
+	if t := m.IsTsig(); t != nil && t.Error != 0 { // RFC 8945: the TSIG error (BADKEY, BADSIG, BADTIME)
+		s += " (TSIG " + dns.RcodeToString[int(t.Error)] + ")"
+	}
+	return s
 }
 
 // stream runs one AXFR or IXFR request with dns.Transfer and hands every
@@ -117,6 +125,8 @@ func (f *Follower) stream(ctx context.Context, m *dns.Msg, fn func(dns.RR) error
 // transferError says what a failed transfer message means.
 func transferError(err error, signed bool) error {
 	switch {
+	case errors.Is(err, dns.ErrAuth): // a NOTAUTH reply carrying a TSIG error record (RFC 8945 §5.3.2)
+		return errors.New("primary answered NOTAUTH: it does not accept the TSIG key")
 	case errors.Is(err, dns.ErrNoSig) || errors.Is(err, dns.ErrSig) || errors.Is(err, dns.ErrKey):
 		return fmt.Errorf("TSIG: %w (the primary refused the key or did not sign: check --follow-tsig-name and --follow-tsig-secret)", err)
 	}
