@@ -185,21 +185,35 @@ func (s *Stats) Snapshot(n int) Snapshot {
 	return out
 }
 
+// top returns the n highest counts of m, highest first, ties by name. It
+// keeps only n candidates (sorted, replacing the last) instead of sorting
+// the whole table: Snapshot runs it under the lock the resolver's Blocked
+// waits for, and the table holds up to maxNames names.
 func top(m map[string]uint64, n int) []Count {
-	out := make([]Count, 0, len(m))
-	for k, v := range m {
-		out = append(out, Count{k, v})
+	out := make([]Count, 0, min(n, len(m)))
+	if n <= 0 {
+		return out
 	}
-	slices.SortFunc(out, func(a, b Count) int {
-		if c := cmp.Compare(b.Count, a.Count); c != 0 {
-			return c
+	for k, v := range m {
+		c := Count{k, v}
+		if len(out) == n {
+			if byCount(c, out[n-1]) >= 0 {
+				continue
+			}
+			out = out[:n-1]
 		}
-		return strings.Compare(a.Name, b.Name)
-	})
-	if len(out) > n {
-		out = out[:n]
+		i, _ := slices.BinarySearchFunc(out, c, byCount)
+		out = slices.Insert(out, i, c)
 	}
 	return out
+}
+
+// byCount orders counts highest first, then by name.
+func byCount(a, b Count) int {
+	if c := cmp.Compare(b.Count, a.Count); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Name, b.Name)
 }
 
 // Blocklist is what the resolver asks (resolver.Blocklist).

@@ -2,6 +2,7 @@ package querystats
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -137,5 +138,40 @@ func TestSourceIsCopied(t *testing.T) {
 	defer s.mu.Unlock()
 	if n := s.sources["feedA"]; n != 2 || len(s.sources) != 1 {
 		t.Fatalf("sources %v: want feedA counted twice", s.sources)
+	}
+}
+
+// TestTopMatchesFullSort checks the bounded selection against sorting the
+// whole table: highest count first, ties by name.
+func TestTopMatchesFullSort(t *testing.T) {
+	m := map[string]uint64{}
+	for i := range 5000 {
+		m[fmt.Sprintf("n%d.example", i)] = uint64(i*7919%97 + 1)
+	}
+	all := make([]Count, 0, len(m))
+	for k, v := range m {
+		all = append(all, Count{k, v})
+	}
+	slices.SortFunc(all, byCount)
+	for _, n := range []int{0, 1, 10, 96, 5000, 6000} {
+		if got, want := top(m, n), all[:min(n, len(all))]; !slices.Equal(got, want) {
+			t.Errorf("top(%d) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+// BenchmarkSnapshotFullTable is a dashboard refresh with the blocked-name
+// table full (maxNames names): it holds the lock the resolver's Blocked
+// waits for.
+func BenchmarkSnapshotFullTable(b *testing.B) {
+	s := New(nil)
+	for i := range maxNames {
+		for range i%5 + 1 {
+			s.Blocked(fmt.Sprintf("claim-%d-airdrop.top", i), "bench")
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Snapshot(10)
 	}
 }
