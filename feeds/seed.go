@@ -25,6 +25,7 @@ type provenance struct {
 // configKey fingerprints what, besides the content, decides the Set a
 // parse yields: the feed's configuration and this build's parsers.
 func configKey(f Feed) string {
+	f.StaleAfter = 0 // when to warn, not what the parse yields
 	b, err := json.Marshal(struct {
 		Feed  Feed   `json:"feed"`
 		Build string `json:"build"`

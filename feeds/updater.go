@@ -522,6 +522,7 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 	if !hasSet {
 		if set, seeded, ok := m.takeSeed(fs, resp.SHA256); ok { // unchanged since the snapshot: its Set, no parse
 			m.succeed(fs, start, set, seeded)
+			m.warnIfStale(fs, start)
 			log.Info("feed unchanged since the lists' snapshot; its Set is taken from it", slog.Int("entries", set.Len()), slog.Duration("took", time.Since(start)))
 			if notify {
 				m.notify()
