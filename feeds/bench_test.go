@@ -42,14 +42,26 @@ func sharedFeedList(tb testing.TB) []Feed {
 }
 
 // heapSampler records the peak of live+unswept heap objects, sampled every
-// 500µs through runtime/metrics (no stop-the-world, unlike ReadMemStats).
+// 500µs through runtime/metrics (no stop-the-world, unlike ReadMemStats),
+// and the peak of the live heap that the collections in the meantime
+// marked: what the code keeps reachable, whatever the collector's pace.
 type heapSampler struct {
 	peak atomic.Uint64
+	live atomic.Uint64
 	stop chan struct{}
 	done sync.WaitGroup
 }
 
-const heapMetric = "/memory/classes/heap/objects:bytes"
+const (
+	heapMetric = "/memory/classes/heap/objects:bytes"
+	liveMetric = "/gc/heap/live:bytes"
+)
+
+func liveNow() uint64 {
+	s := []metrics.Sample{{Name: liveMetric}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
 
 func heapNow() uint64 {
 	s := []metrics.Sample{{Name: heapMetric}}
@@ -73,6 +85,9 @@ func startHeapSampler() *heapSampler {
 				if v := heapNow(); v > h.peak.Load() {
 					h.peak.Store(v)
 				}
+				if v := liveNow(); v > h.live.Load() {
+					h.live.Store(v)
+				}
 			}
 		}
 	}()
@@ -87,6 +102,9 @@ func (h *heapSampler) Stop() uint64 {
 	}
 	return h.peak.Load()
 }
+
+// Live is the largest live heap marked while the sampler ran.
+func (h *heapSampler) Live() uint64 { return max(h.live.Load(), liveNow()) }
 
 // steadyHeap is the heap after two full collections.
 func steadyHeap() uint64 {
@@ -109,15 +127,21 @@ func memoryInUse() uint64 {
 // GOGC=100 alone, and in addition a soft memory limit of the memory in use
 // at steady state plus one more steady heap (room for one new copy of the
 // lists beside the serving one), as a server would set --memory-limit.
+// The limit is taken once, at the steady state after the first load
+// (steadyLimit), as a server's is set at start: not after the no-limit
+// runs, whose larger heap leaves the runtime holding more memory.
 var limitModes = []string{"no-limit", "limit"}
+
+// steadyLimit is the memory limit of the "limit" mode: the memory in use
+// now, at steady state, plus one steady heap.
+func steadyLimit(steady uint64) uint64 { return memoryInUse() + steady }
 
 // underLimit sets the soft memory limit for mode until the benchmark ends
 // and returns it (0: none).
-func underLimit(b *testing.B, mode string, steady uint64) uint64 {
+func underLimit(b *testing.B, mode string, limit uint64) uint64 {
 	if mode != "limit" {
 		return 0
 	}
-	limit := memoryInUse() + steady
 	prev := debug.SetMemoryLimit(int64(limit))
 	b.Cleanup(func() { debug.SetMemoryLimit(prev) })
 	return limit
@@ -179,6 +203,7 @@ func BenchmarkRebuild(b *testing.B) {
 	sets := importAll(b, feeds)
 	current, _ := lists.Compile(sets, lists.CompileOptions{})
 	steady := steadyHeap() - base
+	limitAt := steadyLimit(steady)
 	largest := 0
 	for i, s := range sets {
 		if s.Len() > sets[largest].Len() {
@@ -189,9 +214,9 @@ func BenchmarkRebuild(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			var limit uint64
 			if strings.HasSuffix(mode, "+limit") {
-				limit = underLimit(b, "limit", steady)
+				limit = underLimit(b, "limit", limitAt)
 			}
-			var peak uint64
+			var peak, live uint64
 			for b.Loop() {
 				steadyHeap()
 				h := startHeapSampler()
@@ -203,11 +228,11 @@ func BenchmarkRebuild(b *testing.B) {
 					next[largest] = importAll(b, feeds[largest:largest+1])[0]
 				}
 				m, _ := lists.Compile(next, lists.CompileOptions{})
-				peak = max(peak, h.Stop()-base)
+				peak, live = max(peak, h.Stop()-base), max(live, h.Live()-base)
 				current = m // swap; the old sets and matcher become garbage
 				sets = next
 			}
-			reportPeak(b, steady, peak, limit)
+			reportPeak(b, steady, peak, live, limit)
 		})
 	}
 	runtime.KeepAlive(current)
@@ -304,11 +329,12 @@ func BenchmarkUpdaterRefreshOneFeed(b *testing.B) {
 	}
 	<-compiled
 	steady := steadyHeap() - base
+	limitAt := steadyLimit(steady)
 	n := 0
 	for _, mode := range limitModes {
 		b.Run(mode, func(b *testing.B) {
-			limit := underLimit(b, mode, steady)
-			var peak uint64
+			limit := underLimit(b, mode, limitAt)
+			var peak, live uint64
 			for b.Loop() {
 				n++
 				b.StopTimer()
@@ -322,21 +348,22 @@ func BenchmarkUpdaterRefreshOneFeed(b *testing.B) {
 					b.Fatal(err)
 				}
 				<-compiled
-				peak = max(peak, h.Stop()-base)
+				peak, live = max(peak, h.Stop()-base), max(live, h.Live()-base)
 			}
-			reportPeak(b, steady, peak, limit)
+			reportPeak(b, steady, peak, live, limit)
 		})
 	}
 	runtime.KeepAlive(serving.Load())
 }
 
-func reportPeak(b *testing.B, steady, peak, limit uint64) {
+func reportPeak(b *testing.B, steady, peak, live, limit uint64) {
 	if limit > 0 {
 		b.ReportMetric(float64(limit)/(1<<20), "limit-MiB")
 	}
 	b.ReportMetric(float64(steady)/(1<<20), "steady-MiB")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
 	b.ReportMetric(float64(peak)/float64(steady), "peak/steady")
+	b.ReportMetric(float64(live)/float64(steady), "live/steady")
 }
 
 // appendLine adds a new name to a JSON array or line-based file.
@@ -377,9 +404,11 @@ func BenchmarkUpdaterChangeAll(b *testing.B) {
 		feeds = append(feeds, Feed{Name: f.Name, URL: dst, Enabled: true})
 	}
 	var serving atomic.Pointer[lists.Matcher]
+	var compiledFrom atomic.Pointer[[]*lists.Set]
 	updater, err := NewUpdater(feeds, UpdaterOptions{Debounce: 50 * time.Millisecond, OnChange: func(sets []*lists.Set) {
 		m, _ := lists.Compile(sets, lists.CompileOptions{})
 		serving.Store(m)
+		compiledFrom.Store(&sets)
 	}})
 	if err != nil {
 		b.Fatal(err)
@@ -389,12 +418,13 @@ func BenchmarkUpdaterChangeAll(b *testing.B) {
 	if err := updater.LoadCached(ctx); err != nil {
 		b.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // let the debounced compile run
+	waitCompiled(b, updater, &compiledFrom)
 	steady := steadyHeap() - base
+	limitAt := steadyLimit(steady)
 	for _, mode := range limitModes {
 		b.Run(mode, func(b *testing.B) {
-			limit := underLimit(b, mode, steady)
-			var peak uint64
+			limit := underLimit(b, mode, limitAt)
+			var peak, live uint64
 			for b.Loop() {
 				for _, f := range feeds { // every feed changes: one more line
 					fh, err := os.OpenFile(f.URL, os.O_APPEND|os.O_WRONLY, 0)
@@ -409,11 +439,26 @@ func BenchmarkUpdaterChangeAll(b *testing.B) {
 				if err := updater.RefreshAll(ctx); err != nil {
 					b.Fatal(err)
 				}
-				time.Sleep(100 * time.Millisecond) // the last debounced compile
-				peak = max(peak, h.Stop()-base)
+				waitCompiled(b, updater, &compiledFrom) // the last compile is part of the rebuild
+				peak, live = max(peak, h.Stop()-base), max(live, h.Live()-base)
 			}
-			reportPeak(b, steady, peak, limit)
+			reportPeak(b, steady, peak, live, limit)
 		})
 	}
 	runtime.KeepAlive(serving.Load())
+}
+
+// waitCompiled waits until the matcher in use was compiled from the
+// Updater's current Sets: the rebuild is over.
+func waitCompiled(b *testing.B, u *Updater, from *atomic.Pointer[[]*lists.Set]) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if p := from.Load(); p != nil && slices.Equal(*p, u.Sets()) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("no OnChange with the current sets after 2 minutes")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -58,11 +58,16 @@ type Updater struct {
 	runCtx  context.Context // non-nil while Run runs
 	loops   sync.WaitGroup
 	pending *time.Timer // debounced OnChange
-	emitMu  sync.Mutex  // serializes OnChange
-	// parseSlot lets one parse run at a time: fetches overlap, parses do not,
-	// so a reload of every feed does not stack every parser's garbage on
-	// top of the live sets (see README.md, "Numbers").
-	parseSlot chan struct{}
+	// dirty: the sets changed since OnChange last got them. stale: the
+	// body bytes of the Sets replaced since then, which the matcher that
+	// OnChange built from them still holds (see flushDue).
+	dirty bool
+	stale int64
+	// slot lets one parse or one OnChange run at a time: fetches overlap,
+	// parses and compiles do not, so a reload of every feed does not stack
+	// a parser's garbage on top of a compile's new matcher, nor compiles
+	// on each other (see README.md, "Numbers").
+	slot chan struct{}
 }
 
 type feedState struct {
@@ -93,7 +98,7 @@ func NewUpdater(feeds []Feed, opts UpdaterOptions) (*Updater, error) {
 	if opts.RetryAfterFailure <= 0 {
 		opts.RetryAfterFailure = time.Minute
 	}
-	m := &Updater{opts: opts, log: opts.Logger, fetch: opts.Fetcher, parseSlot: make(chan struct{}, 1)}
+	m := &Updater{opts: opts, log: opts.Logger, fetch: opts.Fetcher, slot: make(chan struct{}, 1)}
 	if m.fetch == nil {
 		m.fetch = NewFetcher(opts.Logger)
 	}
@@ -147,6 +152,10 @@ func (m *Updater) Feeds() []Feed {
 func (m *Updater) Sets() []*lists.Set {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.setsLocked()
+}
+
+func (m *Updater) setsLocked() []*lists.Set {
 	var out []*lists.Set
 	for _, fs := range m.feeds {
 		if fs.feed.Enabled && fs.set != nil {
@@ -212,6 +221,9 @@ func (m *Updater) LoadCached(ctx context.Context) error {
 	}
 	m.dropSeeds()
 	if loaded > 0 {
+		m.mu.Lock()
+		m.dirty = true
+		m.mu.Unlock()
 		m.emit()
 	}
 	return errors.Join(errs...)
@@ -271,7 +283,7 @@ func (m *Updater) loadCached(ctx context.Context, fs *feedState) error {
 	} else {
 		var rep parse.Report
 		var format parse.Format
-		set, rep, format, err = m.parse(ctx, pf, m.cache.bodyPath(f.Name), 0) // start-up: one compile at the end
+		set, rep, format, err = m.parse(ctx, pf, m.cache.bodyPath(f.Name), 0, 0) // start-up: one compile at the end
 		if err != nil {
 			return fmt.Errorf("feed %q: cached copy: %w", f.Name, err)
 		}
@@ -534,7 +546,11 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 	if pf.Format == "" && hasSet && prev.URL == f.URL {
 		pf.Format = prev.Format // detected once; a feed keeps its format
 	}
-	set, rep, format, err := m.parse(ctx, pf, resp.Path, resp.Size)
+	replaces := int64(0)
+	if hasSet {
+		replaces = prev.Size
+	}
+	set, rep, format, err := m.parse(ctx, pf, resp.Path, resp.Size, replaces)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("feed %q: %w", f.Name, err)
@@ -580,24 +596,61 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 }
 
 // flushAfterBytes is the body size from which a pending OnChange is run
-// before the parse; see flushPending.
+// before the parse, and the least stale budget; see flushDue.
 const flushAfterBytes = 1 << 20
 
-// parse runs parseFile when the parse slot is free. Memory is left to the
-// runtime: the parser's short-lived garbage goes when the garbage collector
-// next runs, which the soft memory limit (memlimit, GOMEMLIMIT) brings
-// forward as the heap nears it; nothing here forces a collection.
-func (m *Updater) parse(ctx context.Context, f Feed, path string, size int64) (*lists.Set, parse.Report, parse.Format, error) {
+// staleShare: the Sets replaced but still held by the serving matcher may
+// add up to 1/staleShare of all feeds' bytes before a parse that would add
+// more waits for a compile that drops them (flushDue).
+const staleShare = 8
+
+// parse runs parseFile when the slot is free; replaces is the body size of
+// the copy whose Set the new one is to replace (0: none). Memory is left to
+// the runtime: the parser's short-lived garbage goes when the garbage
+// collector next runs, which the soft memory limit (memlimit, GOMEMLIMIT)
+// brings forward as the heap nears it; nothing here forces a collection.
+func (m *Updater) parse(ctx context.Context, f Feed, path string, size, replaces int64) (*lists.Set, parse.Report, parse.Format, error) {
 	select {
-	case m.parseSlot <- struct{}{}:
+	case m.slot <- struct{}{}:
 	case <-ctx.Done():
 		return nil, parse.Report{}, "", ctx.Err()
 	}
-	defer func() { <-m.parseSlot }()
-	if size >= flushAfterBytes {
+	defer func() { <-m.slot }()
+	if m.flushDue(size, replaces) {
 		m.flushPending()
 	}
 	return parseFile(ctx, f, path)
+}
+
+// flushDue says whether the pending change should be handed to OnChange
+// before a parse of size bytes that replaces a copy of replaces bytes.
+// When every feed changes at once (SIGHUP, a restart's first fetch), each
+// replaced Set stays live, held by the serving matcher, until the next
+// compile; the new Sets pile up beside them. Compiling whenever the
+// replaced copies would reach staleShare of the whole bounds that overlap
+// to a fraction of the steady heap, at the cost of a few compiles (about
+// staleShare, plus one per large feed). A large parse also publishes what
+// is pending first, so that the changes before it are not held back for
+// the length of the parse.
+func (m *Updater) flushDue(size, replaces int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.dirty {
+		return false
+	}
+	if size >= flushAfterBytes {
+		return true
+	}
+	if replaces == 0 || m.stale == 0 {
+		return false
+	}
+	var total int64
+	for _, fs := range m.feeds {
+		if fs.set != nil {
+			total += fs.meta.Size
+		}
+	}
+	return m.stale+replaces > max(flushAfterBytes, total/staleShare)
 }
 
 // shrinkCheck refuses a copy that is empty or lost more than guard of the
@@ -626,6 +679,9 @@ func (m *Updater) succeed(fs *feedState, start time.Time, set *lists.Set, meta c
 		m.storeFailure(fs.feed, time.Time{}, "")
 	}
 	if set != nil {
+		if fs.set != nil {
+			m.stale += fs.meta.Size // the serving matcher holds the old Set until the next compile
+		}
 		fs.set = set
 	}
 	fs.meta = meta
@@ -713,6 +769,7 @@ func (m *Updater) notify() {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.dirty = true
 	if m.pending != nil {
 		return
 	}
@@ -724,31 +781,44 @@ func (m *Updater) notify() {
 	})
 }
 
-// flushPending runs a pending OnChange now, before a large parse, so that
-// when many feeds change at once (SIGHUP, a restart's first fetch) the new
-// matcher drops each earlier feed's old Set before the next one is built:
-// the live heap holds one feed's old and new copies at a time, not every
-// feed's. It costs one compile per large changed feed.
+// flushPending runs the pending OnChange now, in the slot its caller
+// holds (see flushDue), so that the new matcher drops the replaced Sets
+// before the next one is built. A debounce timer that already fired finds
+// nothing left to do.
 func (m *Updater) flushPending() {
 	m.mu.Lock()
-	t := m.pending
-	if t == nil || !t.Stop() { // none pending, or its timer already fired
-		m.mu.Unlock()
-		return
+	if m.pending != nil {
+		m.pending.Stop()
+		m.pending = nil
 	}
-	m.pending = nil
 	m.mu.Unlock()
-	m.emit()
+	m.emitInSlot()
 }
 
-// emit calls OnChange now with the current sets.
+// emit calls OnChange with the current sets when they changed since its
+// last call, once the slot is free.
 func (m *Updater) emit() {
+	m.slot <- struct{}{}
+	defer func() { <-m.slot }()
+	m.emitInSlot()
+}
+
+// emitInSlot is emit for a caller that holds the slot. Changes that a
+// call already covered (timers that fired while a compile ran) cost
+// nothing.
+func (m *Updater) emitInSlot() {
 	if m.opts.OnChange == nil {
 		return
 	}
-	m.emitMu.Lock()
-	defer m.emitMu.Unlock()
-	m.opts.OnChange(m.Sets())
+	m.mu.Lock()
+	if !m.dirty {
+		m.mu.Unlock()
+		return
+	}
+	m.dirty, m.stale = false, 0
+	sets := m.setsLocked()
+	m.mu.Unlock()
+	m.opts.OnChange(sets)
 }
 
 // Status describes one feed for `scamblock feeds` and GET /v1/feeds.
