@@ -257,3 +257,23 @@ func runqueueWait(pid int) float64 {
 	}
 	return ns / 1e9
 }
+
+// kernelTCPMem is the memory the kernel holds in TCP socket buffers, for
+// the whole machine (/proc/net/sockstat "TCP: ... mem PAGES"): where
+// answers a client does not read wait once written.
+func kernelTCPMem() int64 {
+	b, _ := os.ReadFile("/proc/net/sockstat")
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(l, "TCP:") {
+			continue
+		}
+		fs := strings.Fields(l)
+		for i := 1; i+1 < len(fs); i += 2 {
+			if fs[i] == "mem" {
+				pages, _ := strconv.ParseInt(fs[i+1], 10, 64)
+				return pages * int64(os.Getpagesize())
+			}
+		}
+	}
+	return 0
+}

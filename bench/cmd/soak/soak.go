@@ -198,19 +198,19 @@ func attackOnly(ctx context.Context, o options, srv *server) (bool, error) {
 	var wg sync.WaitGroup
 	wg.Go(func() { ab.slowReaders(ctx, srv.dns, o.slowConns, o.slowQueries) })
 	start := time.Now()
-	peakRSS, peakG := int64(0), 0.0
+	peakRSS, peakG, peakK := int64(0), 0.0, int64(0)
 	for ctx.Err() == nil {
 		sleep(ctx, 5*time.Second)
 		m, _ := srv.metrics()
-		rss, g := srv.rss(), sum(m, "go_goroutines")
-		peakRSS, peakG = max(peakRSS, rss), max(peakG, g)
-		fmt.Printf("%5v RSS %6.1f MiB  goroutines %6.0f  slow-reader connections opened %d\n",
-			time.Since(start).Round(time.Second), float64(rss)/(1<<20), g, ab.slowOpens.Load())
+		rss, g, k := srv.rss(), sum(m, "go_goroutines"), kernelTCPMem()
+		peakRSS, peakG, peakK = max(peakRSS, rss), max(peakG, g), max(peakK, k)
+		fmt.Printf("%5v RSS %6.1f MiB  goroutines %6.0f  kernel TCP buffers %6.1f MiB  slow-reader connections opened %d\n",
+			time.Since(start).Round(time.Second), float64(rss)/(1<<20), g, float64(k)/(1<<20), ab.slowOpens.Load())
 	}
 	cancel()
 	wg.Wait()
 	m, _ = srv.metrics()
-	fmt.Printf("peak: RSS %.1f MiB, %.0f goroutines; after the attacker closed: RSS %.1f MiB, %.0f goroutines\n",
-		float64(peakRSS)/(1<<20), peakG, float64(srv.rss())/(1<<20), sum(m, "go_goroutines"))
+	fmt.Printf("peak: RSS %.1f MiB, %.0f goroutines, kernel TCP buffers %.1f MiB; after the attacker closed: RSS %.1f MiB, %.0f goroutines\n",
+		float64(peakRSS)/(1<<20), peakG, float64(peakK)/(1<<20), float64(srv.rss())/(1<<20), sum(m, "go_goroutines"))
 	return true, nil
 }
