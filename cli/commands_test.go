@@ -312,3 +312,14 @@ func TestCheckWithADirectoryFeed(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckOFACXMLAddress: an address OFAC filed under the wrong asset is
+// listed under its own chain, with the SDN entity as provenance.
+func TestCheckOFACXMLAddress(t *testing.T) {
+	for _, file := range []string{"sdn_advanced-sample.xml", "sdn_enhanced-sample.xml"} {
+		out, errOut, code := run(t, "check", "--data-dir", t.TempDir(), "--no-default-feeds", "--feed", filepath.Join("..", "feeds", "parse", "testdata", file), "TFdTr9C3BqQrzKBXqSxJfAZFTh8UwBAfSg")
+		if code != exitListed || !strings.Contains(out, "trx address") || !strings.Contains(out, "OFAC SDN 17085: SUEX OTC, S.R.O. [CYBER2] (XBT)") {
+			t.Errorf("%s: exit %d\n%s%s", file, code, out, errOut)
+		}
+	}
+}
