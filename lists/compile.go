@@ -104,8 +104,9 @@ func Compile(sets []*Set, opts CompileOptions) (*Matcher, CompileReport) {
 	userAllow := c.userAllowSet(opts.Allow)
 	c.layout(userAllow, sets)
 	c.indexAndAllow()
-	c.rankedConsensus(cmp.Or(opts.Consensus, DefaultConsensus))
-	c.applyBlocks()
+	codes := c.siteCodes()
+	c.rankedConsensus(cmp.Or(opts.Consensus, DefaultConsensus), codes)
+	c.applyBlocks(codes)
 	c.sortIndexes()
 	return c.m, c.report()
 }
@@ -238,75 +239,6 @@ func (c *compiler) index(rp *SourceReport, s *Set, ri, ref uint32, kind Kind) {
 	}
 }
 
-// applyBlocks is the second pass: it inserts every Block entry that the
-// guard and the --allow names let through. A domain entry lists its name;
-// a URL entry lists its host only when its source says URLBlocksHost.
-func (c *compiler) applyBlocks() {
-	m := c.m
-	for si, s := range m.sets {
-		so := c.sources[s.source]
-		rp := &c.reports[si]
-		for ri := uint32(0); ri < uint32(s.n); ri++ {
-			r := s.rec(ri)
-			if r.action() == Allow {
-				continue
-			}
-			ref := m.bases[si] + ri
-			var name string
-			switch kind := r.kind(); {
-			case kind == KindDomain:
-				name = s.value(ri)
-			case kind == KindURL && so.URLBlocksHost:
-				name = m.listedName(ref)
-			default:
-				continue
-			}
-			if c.refused(rp, s, ri, ref, r, name, so) {
-				continue
-			}
-			c.insert(si, ref, name, r)
-		}
-	}
-}
-
-// refused reports whether the guard or a --allow name keeps Block entry
-// ref out of the table, and records which one did.
-func (c *compiler) refused(rp *SourceReport, s *Set, ri, ref uint32, r setRec, name string, so SourceOptions) bool {
-	// The public-suffix answer is memoized in the Set.
-	rule, guarded := RulePublicSuffix, s.isPublicSuffix(ri)
-	if !guarded {
-		rule, guarded = c.guard.checkSites(name)
-	}
-	if guarded && so.Trusted && rule != RulePublicSuffix {
-		guarded = false
-	}
-	if guarded && rule == RuleRanked {
-		if base, _ := c.guard.RankedBase(name); c.agreed[base] {
-			guarded = false
-			rp.Consensus++
-		}
-	}
-	if guarded {
-		c.listUnplaced(ref, name, r)
-		c.m.guarded = append(c.m.guarded, guardedRef{ref: ref, rule: ruleID(rule)})
-		if rp.Guarded == nil {
-			rp.Guarded = map[string]int{}
-		}
-		rp.Guarded[rule]++
-		if len(rp.GuardedExamples) < maxGuardedExamples {
-			rp.GuardedExamples = append(rp.GuardedExamples, GuardedEntry{Name: name, Source: s.source, Line: int(r.line), Rule: rule})
-		}
-		return true
-	}
-	if c.userAllowed(name) {
-		c.listUnplaced(ref, name, r)
-		c.m.dropped = append(c.m.dropped, ref)
-		rp.AllowedByUser++
-		return true
-	}
-	return false
-}
-
 // listUnplaced puts a domain entry that takes no slot in the name index,
 // so that Explain still finds it.
 func (c *compiler) listUnplaced(ref uint32, name string, r setRec) {
@@ -337,7 +269,6 @@ func (c *compiler) userAllowed(name string) bool {
 // counts, or decides for the subtree when the first one was exact.
 func (c *compiler) insert(si int, ref uint32, name string, r setRec) {
 	m := c.m
-	rp := &c.reports[si]
 	nslots := len(m.slots)
 	mixed := mix(hashName(name))
 	tag := tagOf(mixed)
@@ -357,17 +288,24 @@ func (c *compiler) insert(si int, ref uint32, name string, r setRec) {
 			p = 0
 		}
 	}
+	c.place(p, si, ref, r, tag, strings.IndexByte(name, '.') < 0)
+}
+
+// place puts global reference ref of set si, whose name is new to the
+// table, in the free slot p.
+func (c *compiler) place(p, si int, ref uint32, r setRec, tag uint64, singleLabel bool) {
+	m := c.m
 	mode := uint64(subSame)
 	if r.exact() {
 		mode = subNone
 	}
 	m.slots[p] = tag<<34 | mode<<32 | uint64(ref+1)
-	if strings.IndexByte(name, '.') < 0 {
+	if singleLabel {
 		m.tlds = true
 	}
 	c.lastSet[p] = uint16(si + 1)
 	m.count++
-	rp.Applied++
+	c.reports[si].Applied++
 }
 
 // relist handles an entry of set si naming the name already in slot p.

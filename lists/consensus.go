@@ -20,7 +20,7 @@ type Consensus struct {
 // rankedConsensus counts, for every ranked name some Block entry names,
 // the independent publishers behind those entries, and decides which
 // ranked names are blocked whole. Only runs when the guard has a ranking.
-func (c *compiler) rankedConsensus(needed int) {
+func (c *compiler) rankedConsensus(needed int, codes []uint8) {
 	if c.guard.Ranking().Len() == 0 {
 		return
 	}
@@ -30,21 +30,12 @@ func (c *compiler) rankedConsensus(needed int) {
 		so := c.sources[s.source]
 		publisher := cmp.Or(so.Publisher, s.source)
 		for ri := uint32(0); ri < uint32(s.n); ri++ {
-			r := s.rec(ri)
-			if r.action() == Allow {
-				continue
+			if codes[m.bases[si]+ri] != codeRanked {
+				continue // not a Block entry of a ranked name (pinned, a platform, a public suffix: no consensus unguards those)
 			}
-			var name string
-			switch kind := r.kind(); {
-			case kind == KindDomain:
-				name = s.value(ri)
-			case kind == KindURL && so.URLBlocksHost:
+			name := s.value(ri)
+			if s.rec(ri).kind() == KindURL {
 				name = m.listedName(m.bases[si] + ri)
-			default:
-				continue
-			}
-			if rule, _ := c.guard.checkSites(name); rule != RuleRanked || s.isPublicSuffix(ri) {
-				continue // not ranked, or pinned, a platform or a public suffix: no consensus unguards it
 			}
 			base, rank := c.guard.RankedBase(name)
 			v := votes[base]

@@ -38,7 +38,59 @@ type Guard struct {
 	platforms map[string]struct{}
 	popular   map[string]struct{}
 	ranking   *Ranking // RuleRanked; nil guards no ranked names
+	// sites is every platform, popular and ranked name with its rule (the
+	// first that applies), built at first use: checkSites reads one map,
+	// not three, for each of a million names a compile checks.
+	sites func() map[string]uint8
 }
+
+// withSites gives g its own lazily built site index.
+func (g *Guard) withSites() *Guard {
+	g.sites = sync.OnceValue(g.buildSites)
+	return g
+}
+
+// buildSites indexes the guarded names: rule ids, the lowest (first
+// checked) rule kept for a name in several lists.
+func (g *Guard) buildSites() map[string]uint8 {
+	sites := make(map[string]uint8, len(g.platforms)+len(g.popular)+g.ranking.Len())
+	add := func(name string, rule uint8) {
+		if old, ok := sites[name]; !ok || rule < old {
+			sites[name] = rule
+		}
+	}
+	for n := range g.platforms {
+		add(n, siteRulePlatform)
+	}
+	for n := range g.popular {
+		add(n, siteRulePopular)
+	}
+	if g.ranking != nil && g.rankingIndexed() {
+		for n, rank := range g.ranking.rank {
+			if rank > 0 {
+				add(n, siteRuleRanked)
+			}
+		}
+	}
+	return sites
+}
+
+// rankingIndexed says whether the site index holds the ranked names too;
+// a ranking of more than maxIndexedRanking names (a whole top-1m list) is
+// read on its own rather than copied.
+func (g *Guard) rankingIndexed() bool { return g.ranking.Len() <= maxIndexedRanking }
+
+const maxIndexedRanking = 1 << 17
+
+// Site rule ids, in the order checkSites applies the rules.
+const (
+	siteRuleNone uint8 = iota
+	siteRulePlatform
+	siteRulePopular
+	siteRuleRanked
+)
+
+var siteRuleNames = [...]string{"", RulePlatform, RulePopular, RuleRanked}
 
 // defaultGuard parses the embedded lists once; the result is never mutated.
 var defaultGuard = sync.OnceValue(func() *Guard {
@@ -64,14 +116,14 @@ func NewGuard(popular, platforms []string) *Guard {
 	for _, n := range popular {
 		g.popular[n] = struct{}{}
 	}
-	return g
+	return g.withSites()
 }
 
 // WithRanking returns a copy of g whose ranked names are r's (nil: none).
 func (g *Guard) WithRanking(r *Ranking) *Guard {
 	n := *g
 	n.ranking = r
-	return &n
+	return n.withSites()
 }
 
 // Ranking returns the ranking g guards (nil when none).
@@ -112,7 +164,7 @@ func (g *Guard) With(popular ...string) *Guard {
 	for _, k := range popular {
 		n.popular[strings.ToLower(strings.TrimSuffix(k, "."))] = struct{}{}
 	}
-	return n
+	return n.withSites()
 }
 
 // ParseNameList reads one name a line; blank lines and "#" comments
@@ -163,6 +215,10 @@ func (g *Guard) checkSites(name string) (rule string, guarded bool) {
 	if g == nil {
 		return "", false
 	}
+	if g.sites != nil {
+		r := g.siteRule(name)
+		return siteRuleNames[r], r != siteRuleNone
+	}
 	if g.isPlatform(name) {
 		return RulePlatform, true
 	}
@@ -173,6 +229,29 @@ func (g *Guard) checkSites(name string) (rule string, guarded bool) {
 		return RuleRanked, true
 	}
 	return "", false
+}
+
+// siteRule is checkSites as a rule id, from the site index: a name is
+// guarded by a rule if it or, for a "www." name, the name without "www."
+// is in that rule's list; the first rule that applies wins.
+func (g *Guard) siteRule(name string) uint8 {
+	sites, ranked := g.sites(), !g.rankingIndexed()
+	lookup := func(n string) uint8 {
+		if r, ok := sites[n]; ok {
+			return r
+		}
+		if ranked && g.ranking.Rank(n) > 0 {
+			return siteRuleRanked
+		}
+		return siteRuleNone
+	}
+	r := lookup(name)
+	if rest, www := strings.CutPrefix(name, "www."); www {
+		if r2 := lookup(rest); r2 != siteRuleNone && (r == siteRuleNone || r2 < r) {
+			r = r2
+		}
+	}
+	return r
 }
 
 func (g *Guard) isPlatform(name string) bool {

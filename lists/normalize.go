@@ -81,6 +81,14 @@ var idnaProfile = idna.New(
 //
 // Wildcards ("*.") and URL syntax are the parsers' business, not this one's.
 func NormalizeHost(raw string) (string, error) {
+	if IsNormalHost(raw) {
+		return raw, nil // most names in a list: nothing to change or reject
+	}
+	return normalizeHost(raw)
+}
+
+// normalizeHost is NormalizeHost without its fast path.
+func normalizeHost(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	s = strings.TrimSuffix(s, ".")
 	if s == "" {
@@ -123,6 +131,43 @@ func NormalizeHost(raw string) (string, error) {
 		return "", reject(raw, ReasonInvalidLabel, fmt.Sprintf("top-level label %q is all digits (RFC 3696 §2)", tld))
 	}
 	return s, nil
+}
+
+// IsNormalHost reports whether s is already a normalized host name that
+// NormalizeHost returns unchanged: lower-case ASCII letters, digits,
+// hyphens and underscores in 2 or more valid labels, at most 253 bytes, a
+// top-level label not all digits, no punycode ("xn--"). One pass over s,
+// no allocation: the fast path for most names of a list. false says
+// nothing about s; NormalizeHost decides (and names the reason).
+func IsNormalHost(s string) bool {
+	if len(s) == 0 || len(s) > 253 {
+		return false
+	}
+	labels, start, digits := 0, 0, true // digits: the label so far is all digits
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', c == '_':
+			digits = false
+		case '0' <= c && c <= '9':
+		case c == '-':
+			if i == start || i+1 == len(s) || s[i+1] == '.' {
+				return false // a label starts or ends with a hyphen
+			}
+			if i >= 3 && s[i-1] == '-' && s[i-2] == 'n' && s[i-3] == 'x' {
+				return false // punycode: IDNA checks it
+			}
+			digits = false
+		case c == '.':
+			if i == start || i-start > 63 {
+				return false
+			}
+			labels++
+			start, digits = i+1, true
+		default:
+			return false
+		}
+	}
+	return start < len(s) && len(s)-start <= 63 && labels >= 1 && !digits
 }
 
 func checkLabel(raw, label string) error {

@@ -99,7 +99,15 @@ func FuzzNormalizeHost(f *testing.F) {
 	for _, s := range []string{"evil.com", "bücher.de", "a..b", "xn--", "1.2.3.4", "\u00ad.com"} {
 		f.Add(s)
 	}
+	for _, s := range isNormalHostCases {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if IsNormalHost(s) {
+			if n, err := normalizeHost(s); err != nil || n != s {
+				t.Fatalf("IsNormalHost(%q) but the full normalization gives %q, %v", s, n, err)
+			}
+		}
 		got, err := NormalizeHost(s)
 		if err != nil {
 			return
@@ -109,4 +117,36 @@ func FuzzNormalizeHost(f *testing.F) {
 			t.Fatalf("not idempotent: %q -> %q -> %q (%v)", s, got, again, err)
 		}
 	})
+}
+
+// isNormalHostCases are names on both sides of every rule IsNormalHost
+// checks.
+var isNormalHostCases = []string{
+	"evil.com", "a.b", "a_b.c", "a-b.c", "-a.b", "a-.b", "a.-b", "a.b-", "a..b", ".a.b", "a.b.",
+	"1.2.3.4", "1.2.3.x4", "a.123", "a.12a", "123.com", "xn--bcher-kva.de", "axn--b.com", "x-n--a.com",
+	"Evil.com", "evil.com ", " evil.com", "ev il.com", "bücher.de", "a", "localhost", "a.b/c", "a.b:80",
+	strings.Repeat("a", 63) + ".com", strings.Repeat("a", 64) + ".com", "a." + strings.Repeat("b", 64),
+	strings.Repeat("abcdefgh.", 28) + "com", strings.Repeat("abcdefgh.", 27) + "com", "0.0.0.0", "cafe.be", "a.b_",
+}
+
+// IsNormalHost accepts only names the full normalization returns
+// unchanged, and accepts the plain names of a list.
+func TestIsNormalHost(t *testing.T) {
+	accepted := 0
+	for _, s := range isNormalHostCases {
+		n, err := normalizeHost(s)
+		fast := IsNormalHost(s)
+		if fast && (err != nil || n != s) {
+			t.Errorf("IsNormalHost(%q) = true, but the full normalization gives %q, %v", s, n, err)
+		}
+		if !fast && err == nil && n == s && !strings.Contains(s, "xn--") {
+			t.Errorf("IsNormalHost(%q) = false for a normalized name", s)
+		}
+		if fast {
+			accepted++
+		}
+	}
+	if accepted < 8 {
+		t.Errorf("only %d names took the fast path", accepted)
+	}
 }

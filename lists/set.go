@@ -166,6 +166,9 @@ func (b *SetBuilder) Add(e Entry) {
 		// The bytes just appended are never written again: a view is safe
 		// to read from another goroutine.
 		v := unsafe.String(unsafe.SliceData(b.buf[len(b.buf)-len(e.Value):]), len(e.Value))
+		if b.psBatch == nil && b.n >= psBatchSize {
+			b.psBatch = make([]psValue, 0, psBatchSize) // a large set: no regrowing
+		}
 		b.psBatch = append(b.psBatch, psValue{idx, v})
 		if len(b.psBatch) == psBatchSize {
 			b.flushPS()

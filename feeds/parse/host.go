@@ -26,6 +26,7 @@ type parser struct {
 	opts  Options
 	emit  Emit
 	piece bool // r is a piece of a file after its first line (ParsePieces)
+	tlds  map[string]lists.TLDClass
 }
 
 // put emits e, filling the default category, and counts it, with its
@@ -37,7 +38,7 @@ func (p *parser) put(e lists.Entry) {
 	}
 	if e.Kind == lists.KindDomain || e.Kind == lists.KindURL {
 		host, _, _ := strings.Cut(e.Value, "/")
-		switch lists.ClassifyTLD(host) {
+		switch p.classifyTLD(host) {
 		case lists.TLDUnknown:
 			p.rep.UnknownTLD++
 		case lists.TLDSpecialUse:
@@ -51,6 +52,27 @@ func (p *parser) put(e lists.Entry) {
 	}
 	p.emit(e)
 	p.rep.Accept()
+}
+
+// classifyTLD is lists.ClassifyTLD with a memo by top-level label (the
+// answer depends on nothing else but for .arpa): a map read per name
+// instead of two. The memo is bounded: a list of junk TLDs stops adding.
+func (p *parser) classifyTLD(host string) lists.TLDClass {
+	tld := host[strings.LastIndexByte(host, '.')+1:]
+	if tld == "arpa" {
+		return lists.ClassifyTLD(host)
+	}
+	if c, ok := p.tlds[tld]; ok {
+		return c
+	}
+	c := lists.ClassifyTLD(host)
+	if p.tlds == nil {
+		p.tlds = make(map[string]lists.TLDClass)
+	}
+	if len(p.tlds) < 4096 {
+		p.tlds[strings.Clone(tld)] = c
+	}
+	return c
 }
 
 // localNames are the names hosts files map to loopback for the system's own use.
@@ -183,6 +205,12 @@ func (p *parser) address(line int, raw, chain string, links []string, base lists
 // records the reject. base carries Action, Category, Line and the like.
 // It returns whether anything was emitted.
 func (p *parser) target(line int, raw string, base lists.Entry) bool {
+	if lists.IsNormalHost(raw) {
+		// A bare normalized name (most lines of a large list): what
+		// splitTarget would make of it, without its scans.
+		p.emitTarget(line, target{host: raw}, base)
+		return true
+	}
 	t, err := splitTarget(raw)
 	if err != nil {
 		p.rep.RejectErr(line, raw, err)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/scamblock/scamblock/lists"
 )
@@ -43,11 +44,28 @@ func (p *parser) eachLine(r io.Reader, fn func(n int, line string)) error {
 	})
 }
 
+// hasBlank reports whether s holds a blank or a byte outside ASCII (which
+// may be a Unicode space): whether strings.Fields could split it.
+func hasBlank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
 // domains parses a plain list: one host, "*.host" or URL per line, with
 // optional inline comments. Every host blocks its subtree. With wildcard
 // (FormatWildcard) the "*." prefix is expected; it means the same.
 func (p *parser) domains(r io.Reader, wildcard bool) error {
 	return p.eachLine(r, func(n int, line string) {
+		if !hasBlank(line) {
+			// One field, no inline comment (a '#' only starts one
+			// after a blank): most lines of a list.
+			p.target(n, line, lists.Entry{})
+			return
+		}
 		line = cutComment(line)
 		if f := strings.Fields(line); len(f) > 1 {
 			// "0.0.0.0 host" in a plain list: take it as a hosts line.

@@ -1,0 +1,233 @@
+package lists
+
+import (
+	"runtime"
+	"strings"
+	"sync"
+)
+
+// Per-entry codes of the guard pre-pass (siteCodes).
+const (
+	codeSkip uint8 = iota // an Allow entry, or one that lists no name
+	codeOpen              // a Block entry no guard rule names
+	// codeOpen + siteRulePlatform, siteRulePopular, siteRuleRanked
+	codePlatform
+	codePopular
+	codeRanked
+	codePublicSuffix
+)
+
+// siteCodes is the guard pre-pass: for every entry (by global reference)
+// whether it is a Block entry listing a name and which guard rule, if
+// any, names it. The rules only read the Guard and the Sets, so large
+// compiles split the entries across the CPUs. rankedConsensus and
+// applyBlocks read the codes instead of asking the guard twice a name.
+func (c *compiler) siteCodes() []uint8 {
+	total := int(c.m.bases[len(c.m.sets)])
+	codes := make([]uint8, total)
+	parts := 1
+	if total >= 1<<16 {
+		parts = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() { c.siteCodesRange(codes, total*p/parts, total*(p+1)/parts) })
+	}
+	wg.Wait()
+	return codes
+}
+
+// siteCodesRange fills codes[lo:hi].
+func (c *compiler) siteCodesRange(codes []uint8, lo, hi int) {
+	m := c.m
+	for si, s := range m.sets {
+		base := int(m.bases[si])
+		from, to := max(lo, base), min(hi, base+s.n)
+		if from >= to {
+			continue
+		}
+		urlsBlockHost := c.sources[s.source].URLBlocksHost
+		for g := from; g < to; g++ {
+			ri := uint32(g - base)
+			r := s.rec(ri)
+			if r.action() == Allow {
+				continue
+			}
+			var name string
+			switch kind := r.kind(); {
+			case kind == KindDomain:
+				name = s.value(ri)
+			case kind == KindURL && urlsBlockHost:
+				name = m.listedName(uint32(g))
+			default:
+				continue
+			}
+			if s.isPublicSuffix(ri) {
+				codes[g] = codePublicSuffix
+			} else if c.guard == nil {
+				codes[g] = codeOpen
+			} else {
+				codes[g] = codeOpen + c.guard.siteRule(name)
+			}
+		}
+	}
+}
+
+// codeRules names the guard rule of each code.
+var codeRules = [...]string{codeSkip: "", codeOpen: "", codePlatform: RulePlatform, codePopular: RulePopular, codeRanked: RuleRanked, codePublicSuffix: RulePublicSuffix}
+
+// applyBlocks is the second pass: it inserts every Block entry that the
+// guard and the --allow names let through. A domain entry lists its name;
+// a URL entry lists its host only when its source says URLBlocksHost.
+// Entries are counted and refused in order; the ones to insert go in by
+// windows sorted by table position (insertWindow).
+func (c *compiler) applyBlocks(codes []uint8) {
+	m := c.m
+	w := &insertWindow{}
+	for si, s := range m.sets {
+		so := c.sources[s.source]
+		rp := &c.reports[si]
+		for ri := uint32(0); ri < uint32(s.n); ri++ {
+			ref := m.bases[si] + ri
+			code := codes[ref]
+			if code == codeSkip {
+				continue
+			}
+			r := s.rec(ri)
+			name := s.value(ri)
+			if r.kind() == KindURL {
+				name = m.listedName(ref)
+			}
+			if c.refused(rp, s, ri, ref, r, name, so, code) {
+				continue
+			}
+			w.items = append(w.items, insertItem{key: mix(hashName(name)), ref: ref, si: uint16(si), flags: r.flags, single: strings.IndexByte(name, '.') < 0})
+			if len(w.items) == insertWindowSize {
+				c.insertWindow(w)
+			}
+		}
+	}
+	c.insertWindow(w)
+}
+
+// refused reports whether the guard or a --allow name keeps Block entry
+// ref (whose guard pre-pass code is code) out of the table, and records
+// which one did.
+func (c *compiler) refused(rp *SourceReport, s *Set, ri, ref uint32, r setRec, name string, so SourceOptions, code uint8) bool {
+	rule, guarded := codeRules[code], code != codeOpen
+	if guarded && so.Trusted && rule != RulePublicSuffix {
+		guarded = false
+	}
+	if guarded && rule == RuleRanked {
+		if base, _ := c.guard.RankedBase(name); c.agreed[base] {
+			guarded = false
+			rp.Consensus++
+		}
+	}
+	if guarded {
+		c.listUnplaced(ref, name, r)
+		c.m.guarded = append(c.m.guarded, guardedRef{ref: ref, rule: ruleID(rule)})
+		if rp.Guarded == nil {
+			rp.Guarded = map[string]int{}
+		}
+		rp.Guarded[rule]++
+		if len(rp.GuardedExamples) < maxGuardedExamples {
+			rp.GuardedExamples = append(rp.GuardedExamples, GuardedEntry{Name: name, Source: s.source, Line: int(r.line), Rule: rule})
+		}
+		return true
+	}
+	if c.userAllowed(name) {
+		c.listUnplaced(ref, name, r)
+		c.m.dropped = append(c.m.dropped, ref)
+		rp.AllowedByUser++
+		return true
+	}
+	return false
+}
+
+// insertItem is one Block entry waiting to go into the table.
+type insertItem struct {
+	key    uint64 // mix(hashName(name)): tag and table position
+	ref    uint32
+	si     uint16
+	flags  uint8 // the entry's record flags (kind, action, exact)
+	single bool  // the name is a single label
+}
+
+// insertWindowSize is how many entries are sorted by table position and
+// inserted at a time: 4 MiB of items, whatever the list's size.
+const (
+	insertWindowSize = 1 << 18
+	insertBucketBits = 12
+)
+
+// insertWindow holds the entries waiting to be inserted and the buffer
+// they are sorted into.
+type insertWindow struct {
+	items, sorted []insertItem
+	counts        [1 << insertBucketBits]int
+}
+
+// insertWindow inserts the waiting entries in the order of their table
+// positions (a counting sort by the top bits of the position, stable):
+// the writes into the table then sweep it instead of landing at random,
+// a cache miss each. Entries of one name share a position, so they keep
+// their order, and the first still decides: the result is the same as
+// inserting them in entry order.
+func (c *compiler) insertWindow(w *insertWindow) {
+	if len(w.items) == 0 {
+		return
+	}
+	const shift = 32 - insertBucketBits
+	clear(w.counts[:])
+	for _, it := range w.items {
+		w.counts[uint32(it.key)>>shift]++
+	}
+	sum := 0
+	for b, n := range w.counts {
+		w.counts[b] = sum
+		sum += n
+	}
+	if cap(w.sorted) < len(w.items) {
+		w.sorted = make([]insertItem, len(w.items), insertWindowSize)
+	}
+	w.sorted = w.sorted[:len(w.items)]
+	for _, it := range w.items {
+		b := uint32(it.key) >> shift
+		w.sorted[w.counts[b]] = it
+		w.counts[b]++
+	}
+	for _, it := range w.sorted {
+		c.insertKeyed(it)
+	}
+	w.items = w.items[:0]
+}
+
+// insertKeyed is insert for a waiting entry: its name is read only when
+// a slot's tag matches.
+func (c *compiler) insertKeyed(it insertItem) {
+	m := c.m
+	si := int(it.si)
+	r := setRec{flags: it.flags}
+	nslots := len(m.slots)
+	tag := tagOf(it.key)
+	p := slotOf(it.key, nslots)
+	for {
+		sl := m.slots[p]
+		if sl == 0 {
+			break
+		}
+		if slotTag(sl) == tag {
+			if name := m.listedName(it.ref); m.listedName(slotFull(sl)-1) == name {
+				c.relist(p, si, it.ref, r)
+				c.listUnplaced(it.ref, name, r)
+				return
+			}
+		}
+		p++
+		if p == nslots {
+			p = 0
+		}
+	}
+	c.place(p, si, it.ref, r, tag, it.single)
+}
