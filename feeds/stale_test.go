@@ -180,3 +180,47 @@ func TestChangedAt(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedConfigChangeKeepsLastChange: a changed definition (here its
+// stale_after) re-fetches and re-parses the feed, but the same bytes are
+// no change of content: changed_at and the warned streak stay.
+func TestFeedConfigChangeKeepsLastChange(t *testing.T) {
+	old := time.Now().Add(-40 * 24 * time.Hour).UTC().Truncate(time.Second)
+	srv := newFeedServer(t, nil)
+	body := domainList("c", 5)
+	srv.set(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Last-Modified", old.Format(http.TimeFormat))
+		w.Write(body)
+	})
+	feed := remoteFeed("f", srv.URL)
+	feed.StaleAfter = 7 * 24 * time.Hour
+	h := &countingHandler{}
+	m, err := NewUpdater([]Feed{feed}, UpdaterOptions{Fetcher: testFetcher(t), Logger: slog.New(h)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := m.Refresh(ctx, "f"); err != nil {
+		t.Fatal(err)
+	}
+	// The publisher now stamps the same bytes with today's Last-Modified
+	// (a CDN re-upload): the content has not changed.
+	srv.set(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Last-Modified", time.Now().Add(-time.Minute).UTC().Format(http.TimeFormat))
+		w.Write(body)
+	})
+	feed.StaleAfter = 14 * 24 * time.Hour
+	if err := m.SetFeeds([]Feed{feed}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Refresh(ctx, "f"); err != nil {
+		t.Fatal(err)
+	}
+	st := statusOf(t, m, "f")
+	if !st.LastChange.Equal(old) || !st.Stale || st.StaleAfter != "14d" {
+		t.Errorf("after a config change: last change %v (want %v), stale %v, stale_after %q", st.LastChange, old, st.Stale, st.StaleAfter)
+	}
+	if n := staleCount(h); n != 1 {
+		t.Errorf("%d stale warnings, want 1: the streak did not end", n)
+	}
+}

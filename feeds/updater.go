@@ -84,7 +84,11 @@ type feedState struct {
 	lastErr     string
 	usingCache  bool
 	failures    int
-	seed        *seed // offered by Seed for the next LoadCached
+	// keptSHA256 is the content hash of the Set in use when SetFeeds
+	// cleared meta.SHA256 to force a re-parse: the same bytes then are no
+	// change of content (changed_at and the stale streak are kept).
+	keptSHA256 string
+	seed       *seed // offered by Seed for the next LoadCached
 }
 
 // NewUpdater checks the feeds and returns an Updater for them. It does no I/O.
@@ -450,6 +454,7 @@ func (m *Updater) SetFeeds(feeds []Feed) error {
 			// Keep blocking with the old copy, but re-fetch and re-parse it
 			// in full: the format or parser options may have changed.
 			ns.set, ns.meta, ns.usingCache = o.set, o.meta, o.set != nil
+			ns.keptSHA256 = cmp.Or(o.meta.SHA256, o.keptSHA256)
 			ns.meta.ETag, ns.meta.LastModified, ns.meta.SHA256, ns.meta.Format = "", "", "", ""
 		}
 	}
@@ -496,7 +501,7 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 	start := time.Now()
 
 	m.mu.Lock()
-	prev, hasSet := fs.meta, fs.set != nil
+	prev, hasSet, kept := fs.meta, fs.set != nil, fs.keptSHA256
 	m.mu.Unlock()
 
 	req := Request{URL: f.URL, MaxBytes: f.MaxBytes}
@@ -565,14 +570,16 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 	if err := shrinkCheck(f.ShrinkGuard, prevEntries, n, rep); err != nil {
 		return m.fail(fs, log, start, err)
 	}
-	var since time.Time // zero: no change seen before
-	if hasSet {
-		since = prev.ChangedAt
-	}
 	meta := cacheMeta{
 		Name: f.Name, URL: f.URL, ETag: resp.ETag, LastModified: resp.LastModified,
-		FetchedAt: start, ChangedAt: changedAt(resp.LastModified, start, since), SHA256: resp.SHA256, Size: resp.Size,
+		FetchedAt: start, ChangedAt: changedAt(resp.LastModified, start, time.Time{}), SHA256: resp.SHA256, Size: resp.Size,
 		Format: format, Entries: n, Report: rep,
+	}
+	if hasSet {
+		meta.ChangedAt = changedAt(resp.LastModified, start, prev.ChangedAt)
+		if kept != "" && kept == resp.SHA256 { // re-parsed for a new configuration: the same content
+			meta.ChangedAt, meta.StaleWarned = prev.ChangedAt, prev.StaleWarned
+		}
 	}
 	if m.cache != nil && f.IsRemote() && resp.IsTemp() {
 		if err := m.cache.store(f.Name, resp.Path, meta); err != nil {
@@ -583,7 +590,7 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 	}
 	m.succeed(fs, start, set, meta)
 	m.warnIfStale(fs, start) // a first copy may be old (Last-Modified)
-	if hasSet && prev.StaleWarned.After(prev.ChangedAt) {
+	if hasSet && prev.StaleWarned.After(prev.ChangedAt) && meta.ChangedAt != prev.ChangedAt {
 		log.Info("feed changes again after being stale", slog.Time("previous_change", prev.ChangedAt))
 	}
 	log.Info("feed updated", slog.Int("entries", n), slog.Int("previous", prevEntries),
@@ -685,6 +692,7 @@ func (m *Updater) succeed(fs *feedState, start time.Time, set *lists.Set, meta c
 		fs.set = set
 	}
 	fs.meta = meta
+	fs.keptSHA256 = ""
 	fs.lastAttempt = start
 	fs.lastErr = ""
 	fs.usingCache = false
