@@ -13,6 +13,7 @@ import (
 // and why, and forms to add and remove names.
 type allowlistPage struct {
 	Entries []store.AllowEntry
+	Pager   pager
 	Message string
 	Error   string
 	Name    string // prefilled in the add form
@@ -33,7 +34,7 @@ func (s *Site) renderAllowlist(w http.ResponseWriter, r *http.Request, status in
 		s.log.Error("web: read allowlist", "err", err)
 		p.Error = "The allowlist could not be read; the server log has details."
 	}
-	p.Entries = entries
+	p.Entries, p.Pager = paged(r, "/allowlist", "page", "Pages of the allowlist", entries, perPageTable)
 	s.render(w, r, status, "allowlist", p)
 }
 

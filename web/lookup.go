@@ -25,6 +25,11 @@ type lookupPage struct {
 	// CanAllow is true when the visitor may add Name to the allowlist.
 	CanAllow bool
 	Name     string // the canonical name to allow or appeal
+	// URLs are the host's URL indicators the page shows (those matching
+	// the path first), at most maxURLs; MoreURLs counts the rest, which
+	// only the JSON lists: a shared host can carry thousands.
+	URLs     []lists.Listing
+	MoreURLs int
 }
 
 func (p lookupPage) PageTitle() string {
@@ -35,6 +40,11 @@ func (p lookupPage) PageTitle() string {
 }
 
 const maxQuery = 2048
+
+// maxURLs is how many URL indicators of one host the lookup page lists,
+// so that it stays far under 100 KB for hosts that phishing feeds list
+// thousands of pages on.
+const maxURLs = 50
 
 // lookup serves / and /lookup?q=INDICATOR: the verdict `scamblock check`
 // gives, for people.
@@ -60,6 +70,7 @@ func (s *Site) lookup(w http.ResponseWriter, r *http.Request) {
 	p.Summary, p.Tone = summary(v)
 	p.Fetched = s.fetched()
 	if v.Domain != nil {
+		p.URLs, p.MoreURLs = shownURLs(v.Domain.URLs)
 		p.Name = v.Domain.Name
 		if e, ok, err := s.opts.Store.AllowEntryFor(v.Domain.Name); err != nil {
 			s.log.Error("web: allowlist lookup", "err", err)
@@ -73,6 +84,15 @@ func (s *Site) lookup(w http.ResponseWriter, r *http.Request) {
 		p.CanAllow = true
 	}
 	s.render(w, r, http.StatusOK, "lookup", p)
+}
+
+// shownURLs returns the URL indicators the page lists and how many more
+// there are.
+func shownURLs(urls []lists.Listing) ([]lists.Listing, int) {
+	if len(urls) > maxURLs {
+		return urls[:maxURLs], len(urls) - maxURLs
+	}
+	return urls, 0
 }
 
 // summary is the verdict in one sentence.

@@ -65,6 +65,7 @@ func (s *Site) submit(w http.ResponseWriter, r *http.Request) {
 // submissionsPage lists the visitor's own submissions (reviewers: all).
 type submissionsPage struct {
 	Submissions []store.Submission
+	Pager       pager
 	State       string
 }
 
@@ -85,16 +86,20 @@ func (s *Site) submissions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "read submissions", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "submissions", submissionsPage{Submissions: subs, State: string(state)})
+	p := submissionsPage{State: string(state)}
+	p.Submissions, p.Pager = paged(r, "/submissions", "page", "Pages of your submissions", subs, perPageTable)
+	s.render(w, r, http.StatusOK, "submissions", p)
 }
 
 // reviewPage is the reviewers' queue and the open appeals.
 type reviewPage struct {
-	Pending []store.Submission
-	Appeals []store.Appeal
-	Me      string
-	Message string
-	Error   string
+	Pending      []store.Submission
+	PendingPager pager
+	Appeals      []store.Appeal
+	AppealsPager pager
+	Me           string
+	Message      string
+	Error        string
 }
 
 func (reviewPage) PageTitle() string { return "Review" }
@@ -108,15 +113,18 @@ func (s *Site) review(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Site) renderReview(w http.ResponseWriter, r *http.Request, status int, p reviewPage) {
-	var err error
-	if p.Pending, err = s.opts.Store.Submissions(store.Filter{State: store.StatePending}); err != nil {
+	pending, err := s.opts.Store.Submissions(store.Filter{State: store.StatePending})
+	if err != nil {
 		s.fail(w, r, "read the review queue", err)
 		return
 	}
-	if p.Appeals, err = s.opts.Store.Appeals(store.AppealOpen); err != nil {
+	appeals, err := s.opts.Store.Appeals(store.AppealOpen)
+	if err != nil {
 		s.fail(w, r, "read appeals", err)
 		return
 	}
+	p.Pending, p.PendingPager = paged(r, "/review", "page", "Pages of the review queue", pending, perPageReview)
+	p.Appeals, p.AppealsPager = paged(r, "/review", "appeals", "Pages of the open appeals", appeals, perPageReview)
 	s.render(w, r, status, "review", p)
 }
 
