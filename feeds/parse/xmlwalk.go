@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -84,7 +85,7 @@ func (w *xmlWalker) within(name string) bool {
 // root. A malformed document is an error naming its line.
 func (w *xmlWalker) run(root string) error {
 	for {
-		tok, err := w.dec.Token()
+		tok, err := w.dec.RawToken() // no namespace translation or copies; end tags matched below
 		if errors.Is(err, io.EOF) {
 			if len(w.path) > 0 {
 				return fmt.Errorf("line %d: document ends inside <%s>: %w", w.line(), w.path[len(w.path)-1], io.ErrUnexpectedEOF)
@@ -126,7 +127,10 @@ func (w *xmlWalker) run(root string) error {
 			}
 			w.text = append(w.text, t...)
 		case xml.EndElement:
-			text := strings.TrimSpace(string(w.text))
+			if len(w.path) == 0 || w.path[len(w.path)-1] != t.Name.Local {
+				return fmt.Errorf("line %d: invalid XML: </%s> does not close <%s>", w.line(), t.Name.Local, w.parent(0))
+			}
+			text := string(bytes.TrimSpace(w.text)) // "" without an allocation for the containers' blanks
 			if w.long {
 				text += "…"
 			}
