@@ -9,6 +9,7 @@ package resolver
 import (
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"io"
 	"log/slog"
 	"net/http"
@@ -110,17 +111,20 @@ func dohQuery(r *http.Request) ([]byte, int, string) {
 }
 
 // minTTL is the smallest TTL of the answer's records (answer and authority
-// sections), for the HTTP freshness lifetime.
+// sections), for the HTTP freshness lifetime. It reads the TTL fields of
+// the packed message where they are (walkRRs: names are skipped, not
+// followed through compression pointers) instead of unpacking it again.
 func minTTL(ans []byte) (uint32, bool) {
-	var m dns.Msg
-	if m.Unpack(ans) != nil {
-		return 0, false
-	}
 	found, ttl := false, uint32(0)
-	for _, rr := range append(append([]dns.RR(nil), m.Answer...), m.Ns...) {
-		if t := rr.Header().Ttl; !found || t < ttl {
+	_, ok := walkRRs(ans, func(rr wireRR) bool {
+		if rr.section == 2 { // additional: OPT and glue are not the answer
+			return true
+		}
+		// TYPE, CLASS, TTL, RDLENGTH precede the rdata.
+		if t := binary.BigEndian.Uint32(ans[rr.rdata-6:]); !found || t < ttl {
 			found, ttl = true, t
 		}
-	}
-	return ttl, found
+		return true
+	})
+	return ttl, ok && found
 }

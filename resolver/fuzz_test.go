@@ -71,6 +71,9 @@ func FuzzHandle(f *testing.F) {
 			if !tcp && len(ans) > 1232 {
 				t.Fatalf("UDP answer of %d bytes", len(ans))
 			}
+			if got, ok := minTTL(ans); ok != (len(m.Answer)+len(m.Ns) > 0) || got != unpackedMinTTL(&m) {
+				t.Fatalf("minTTL %d %v, the unpacked answer's %d\n%v", got, ok, unpackedMinTTL(&m), &m)
+			}
 		}
 	})
 }
