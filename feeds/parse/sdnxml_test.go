@@ -116,6 +116,7 @@ func TestOFACXMLBroken(t *testing.T) {
 		{"not XML", FormatOFACAdvanced, "1ABC\n2DEF\n", "no <Sanctions> element", 0},
 		{"empty", FormatOFACEnhanced, "", "no <sanctionsData> element", 0},
 		{"mismatched tag", FormatOFACAdvanced, "<Sanctions>\n<DistinctParties>\n</Sanctions>", "line 3: invalid XML", 0},
+		{"prefix mismatch", FormatOFACAdvanced, "<a:Sanctions xmlns:a=\"x\" xmlns:b=\"x\">\n</b:Sanctions>", "line 2: invalid XML: </Sanctions> does not close <Sanctions>", 0},
 		{"second root", FormatOFACAdvanced, "<Sanctions/>\n<Sanctions/>", "line 2: <Sanctions> after the root element", 0},
 		{"other encoding", FormatOFACAdvanced, `<?xml version="1.0" encoding="windows-1252"?><Sanctions/>`, "windows-1252", 0},
 		{"deep", FormatOFACAdvanced, "<Sanctions>" + strings.Repeat("<a>", 200), "nested over 128 deep", 0},

@@ -11,15 +11,16 @@ import (
 
 // xmlWalker streams an XML document through encoding/xml's token reader
 // and hands each element to a handler with the local names of the open
-// elements (namespaces dropped) and, at its end, the element's own text.
+// elements (prefixes dropped; RawToken does no namespace work) and, at its end, the element's own text.
 // Only the text of the element being read is kept, capped at
 // maxXMLText; nothing else of the document is held, so a 100 MB
 // sdn_advanced.xml costs the handler's state, not a tree.
 type xmlWalker struct {
-	dec  *xml.Decoder
-	path []string
-	text []byte
-	long bool // the current element's text passed maxXMLText
+	dec   *xml.Decoder
+	path  []string
+	space []string // the prefixes of the open elements, for matching end tags
+	text  []byte
+	long  bool // the current element's text passed maxXMLText
 	// rooted: the root element has been read
 	rooted bool
 	start  func(w *xmlWalker, el xml.StartElement)
@@ -117,7 +118,7 @@ func (w *xmlWalker) run(root string) error {
 			if len(w.path) >= maxXMLDepth {
 				return fmt.Errorf("line %d: elements nested over %d deep", w.line(), maxXMLDepth)
 			}
-			w.path = append(w.path, t.Name.Local)
+			w.path, w.space = append(w.path, t.Name.Local), append(w.space, t.Name.Space)
 			w.text, w.long = w.text[:0], false
 			w.start(w, t)
 		case xml.CharData:
@@ -127,7 +128,7 @@ func (w *xmlWalker) run(root string) error {
 			}
 			w.text = append(w.text, t...)
 		case xml.EndElement:
-			if len(w.path) == 0 || w.path[len(w.path)-1] != t.Name.Local {
+			if n := len(w.path); n == 0 || w.path[n-1] != t.Name.Local || w.space[n-1] != t.Name.Space {
 				return fmt.Errorf("line %d: invalid XML: </%s> does not close <%s>", w.line(), t.Name.Local, w.parent(0))
 			}
 			text := string(bytes.TrimSpace(w.text)) // "" without an allocation for the containers' blanks
@@ -135,7 +136,7 @@ func (w *xmlWalker) run(root string) error {
 				text += "…"
 			}
 			w.end(w, t.Name.Local, text)
-			w.path = w.path[:len(w.path)-1]
+			w.path, w.space = w.path[:len(w.path)-1], w.space[:len(w.space)-1]
 			w.text, w.long = w.text[:0], false
 		}
 	}
