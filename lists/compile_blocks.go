@@ -79,35 +79,71 @@ var codeRules = [...]string{codeSkip: "", codeOpen: "", codePlatform: RulePlatfo
 // applyBlocks is the second pass: it inserts every Block entry that the
 // guard and the --allow names let through. A domain entry lists its name;
 // a URL entry lists its host only when its source says URLBlocksHost.
-// Entries are counted and refused in order; the ones to insert go in by
-// windows sorted by table position (insertWindow).
+// Entries go by windows of insertWindowSize: their names are hashed on
+// every CPU (windowItems), then, in entry order, refused entries are
+// counted and recorded, and the rest are inserted sorted by table
+// position (insertWindow).
 func (c *compiler) applyBlocks(codes []uint8) {
-	m := c.m
-	w := &insertWindow{}
-	for si, s := range m.sets {
-		so := c.sources[s.source]
-		rp := &c.reports[si]
-		for ri := uint32(0); ri < uint32(s.n); ri++ {
-			ref := m.bases[si] + ri
-			code := codes[ref]
-			if code == codeSkip {
-				continue
-			}
-			r := s.rec(ri)
-			name := s.value(ri)
-			if r.kind() == KindURL {
-				name = m.listedName(ref)
-			}
-			if c.refused(rp, s, ri, ref, r, name, so, code) {
-				continue
-			}
-			w.items = append(w.items, insertItem{key: mix(hashName(name)), ref: ref, si: uint16(si), flags: r.flags, single: strings.IndexByte(name, '.') < 0})
-			if len(w.items) == insertWindowSize {
-				c.insertWindow(w)
+	total := len(codes)
+	w := &insertWindow{items: make([]insertItem, min(total, insertWindowSize))}
+	parts := 1
+	if total >= 1<<16 {
+		parts = runtime.GOMAXPROCS(0)
+	}
+	ends := make([]int, parts)
+	for lo := 0; lo < total; lo += insertWindowSize {
+		hi := min(lo+insertWindowSize, total)
+		var wg sync.WaitGroup
+		for p := range parts {
+			from, to := lo+(hi-lo)*p/parts, lo+(hi-lo)*(p+1)/parts
+			wg.Go(func() { ends[p] = c.windowItems(codes, from, to, w.items[from-lo:to-lo]) })
+		}
+		wg.Wait()
+		w.keep = w.keep[:0]
+		for p := range parts {
+			start := lo + (hi-lo)*p/parts - lo
+			for _, it := range w.items[start : start+ends[p]] {
+				if !it.check || !c.refusedItem(it) {
+					w.keep = append(w.keep, it)
+				}
 			}
 		}
+		c.insertWindow(w)
 	}
-	c.insertWindow(w)
+}
+
+// windowItems fills out with the Block entries among global references
+// [from, to) that list a name, keyed by their name's hash, and returns
+// how many. Entries a guard rule names, or all when there are --allow
+// names, are marked for refusedItem.
+func (c *compiler) windowItems(codes []uint8, from, to int, out []insertItem) int {
+	m := c.m
+	n := 0
+	userAllow := len(m.userAllow) > 0
+	for g := from; g < to; g++ {
+		code := codes[g]
+		if code == codeSkip {
+			continue
+		}
+		s, ri := m.set(uint32(g))
+		r := s.rec(ri)
+		name := s.value(ri)
+		if r.kind() == KindURL {
+			name = m.listedName(uint32(g))
+		}
+		out[n] = insertItem{key: mix(hashName(name)), ref: uint32(g), flags: r.flags, code: code,
+			single: strings.IndexByte(name, '.') < 0, check: code != codeOpen || userAllow}
+		n++
+	}
+	return n
+}
+
+// refusedItem is refused for a waiting entry.
+func (c *compiler) refusedItem(it insertItem) bool {
+	m := c.m
+	si := m.setIndex(it.ref)
+	s, ri := m.sets[si], it.ref-m.bases[si]
+	return c.refused(&c.reports[si], s, ri, it.ref, s.rec(ri), m.listedName(it.ref), c.sources[s.source], it.code)
 }
 
 // refused reports whether the guard or a --allow name keeps Block entry
@@ -149,9 +185,10 @@ func (c *compiler) refused(rp *SourceReport, s *Set, ri, ref uint32, r setRec, n
 type insertItem struct {
 	key    uint64 // mix(hashName(name)): tag and table position
 	ref    uint32
-	si     uint16
 	flags  uint8 // the entry's record flags (kind, action, exact)
+	code   uint8 // the guard pre-pass code
 	single bool  // the name is a single label
+	check  bool  // refusedItem decides whether it goes in
 }
 
 // insertWindowSize is how many entries are sorted by table position and
@@ -164,8 +201,9 @@ const (
 // insertWindow holds the entries waiting to be inserted and the buffer
 // they are sorted into.
 type insertWindow struct {
-	items, sorted []insertItem
-	counts        [1 << insertBucketBits]int
+	items        []insertItem // a window's entries, by worker segments
+	keep, sorted []insertItem // those to insert, in entry and table order
+	counts       [1 << insertBucketBits]int
 }
 
 // insertWindow inserts the waiting entries in the order of their table
@@ -175,12 +213,12 @@ type insertWindow struct {
 // their order, and the first still decides: the result is the same as
 // inserting them in entry order.
 func (c *compiler) insertWindow(w *insertWindow) {
-	if len(w.items) == 0 {
+	if len(w.keep) == 0 {
 		return
 	}
 	const shift = 32 - insertBucketBits
 	clear(w.counts[:])
-	for _, it := range w.items {
+	for _, it := range w.keep {
 		w.counts[uint32(it.key)>>shift]++
 	}
 	sum := 0
@@ -188,11 +226,11 @@ func (c *compiler) insertWindow(w *insertWindow) {
 		w.counts[b] = sum
 		sum += n
 	}
-	if cap(w.sorted) < len(w.items) {
-		w.sorted = make([]insertItem, len(w.items), insertWindowSize)
+	if cap(w.sorted) < len(w.keep) {
+		w.sorted = make([]insertItem, len(w.keep), len(w.items))
 	}
-	w.sorted = w.sorted[:len(w.items)]
-	for _, it := range w.items {
+	w.sorted = w.sorted[:len(w.keep)]
+	for _, it := range w.keep {
 		b := uint32(it.key) >> shift
 		w.sorted[w.counts[b]] = it
 		w.counts[b]++
@@ -200,14 +238,13 @@ func (c *compiler) insertWindow(w *insertWindow) {
 	for _, it := range w.sorted {
 		c.insertKeyed(it)
 	}
-	w.items = w.items[:0]
 }
 
 // insertKeyed is insert for a waiting entry: its name is read only when
 // a slot's tag matches.
 func (c *compiler) insertKeyed(it insertItem) {
 	m := c.m
-	si := int(it.si)
+	si := m.setIndex(it.ref)
 	r := setRec{flags: it.flags}
 	nslots := len(m.slots)
 	tag := tagOf(it.key)

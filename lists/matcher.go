@@ -157,6 +157,12 @@ func equalFold(query, listed string) bool {
 
 // set returns the Set and record index of global reference ref (not +1).
 func (m *Matcher) set(ref uint32) (*Set, uint32) {
+	i := m.setIndex(ref)
+	return m.sets[i], ref - m.bases[i]
+}
+
+// setIndex returns the index in m.sets of the Set holding global reference ref.
+func (m *Matcher) setIndex(ref uint32) int {
 	lo, hi := 0, len(m.sets)
 	for hi-lo > 1 {
 		mid := int(uint(lo+hi) >> 1)
@@ -166,7 +172,7 @@ func (m *Matcher) set(ref uint32) (*Set, uint32) {
 			hi = mid
 		}
 	}
-	return m.sets[lo], ref - m.bases[lo]
+	return lo
 }
 
 // listedName is the name a reference lists: the value, or for a URL
