@@ -14,7 +14,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/miekg/dns"
@@ -24,6 +26,8 @@ import (
 const DoHPath = "/dns-query"
 
 const dohMediaType = "application/dns-message"
+
+var dohContentType = []string{dohMediaType}
 
 // dohServer is an http.Server for the DoH listeners.
 func (s *Server) dohServer(ctx context.Context) *http.Server {
@@ -65,7 +69,7 @@ func (s *Server) DoHHandler(ctx context.Context) http.Handler {
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Type", dohMediaType)
+		h["Content-Type"] = dohContentType // shared, never modified: one allocation less than Set
 		h.Set("Content-Length", strconv.Itoa(len(ans)))
 		if ttl, ok := minTTL(ans); ok {
 			h.Set("Cache-Control", "max-age="+strconv.FormatUint(uint64(ttl), 10)) // RFC 8484 5.1
@@ -80,7 +84,7 @@ func dohQuery(r *http.Request) ([]byte, int, string) {
 	var raw []byte
 	switch r.Method {
 	case http.MethodGet:
-		q := r.URL.Query().Get("dns")
+		q := dnsParam(r.URL.RawQuery)
 		if q == "" {
 			return nil, http.StatusBadRequest, "missing dns parameter (RFC 8484: GET /dns-query?dns=BASE64URL)"
 		}
@@ -108,6 +112,25 @@ func dohQuery(r *http.Request) ([]byte, int, string) {
 		return nil, http.StatusBadRequest, "message shorter than a DNS header"
 	}
 	return raw, 0, ""
+}
+
+// dnsParam is the first value of the query string's "dns" parameter, as
+// url.Values.Get would return it. A base64url value needs no unescaping,
+// so a query without '%', '+' or ';' is read in place, without the map
+// url.ParseQuery builds; any other is left to ParseQuery.
+func dnsParam(rawQuery string) string {
+	if strings.ContainsAny(rawQuery, "%+;") {
+		q, _ := url.ParseQuery(rawQuery)
+		return q.Get("dns")
+	}
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if k, v, _ := strings.Cut(pair, "="); k == "dns" {
+			return v
+		}
+	}
+	return ""
 }
 
 // minTTL is the smallest TTL of the answer's records (answer and authority

@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"net/url"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -66,6 +67,20 @@ func TestMinTTL(t *testing.T) {
 			if _, ok := minTTL(b[:len(b)-1]); ok {
 				t.Errorf("%s: a cut message has a TTL", c.name)
 			}
+		}
+	}
+}
+
+// TestDNSParam checks the in-place read of the dns parameter against
+// url.Values.Get.
+func TestDNSParam(t *testing.T) {
+	for _, raw := range []string{
+		"", "dns=AAABAAAB", "x=1&dns=AAAB", "dns=a&dns=b", "dns", "dns=", "dnsx=1&dns=q", "&&dns=q&",
+		"dns=a%2Bb", "dns=a+b", "x=1;dns=q", "dn%73=q", "dns=q=r", "x=&dns=q",
+	} {
+		q, _ := url.ParseQuery(raw)
+		if got, want := dnsParam(raw), q.Get("dns"); got != want {
+			t.Errorf("dnsParam(%q) = %q, url.Values.Get says %q", raw, got, want)
 		}
 	}
 }
