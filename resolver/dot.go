@@ -34,6 +34,7 @@ func (s *Server) bindEncrypted() (*encrypted, error) {
 			if err != nil {
 				return fmt.Errorf("listening for %s on %s: %w", what, addr, err)
 			}
+			s.listenerReadBuffer(l)
 			*into = append(*into, l)
 		}
 		return nil

@@ -447,6 +447,7 @@ func (s *Server) bind() (udps [][]*net.UDPConn, tcps []net.Listener, err error) 
 			if err != nil {
 				return fail(fmt.Errorf("listening on tcp %s: %w", addr, err))
 			}
+			s.listenerReadBuffer(l)
 			uaddr := addr
 			if port == "0" {
 				uaddr = net.JoinHostPort(host, fmt.Sprint(l.Addr().(*net.TCPAddr).Port))

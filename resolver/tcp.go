@@ -11,7 +11,9 @@ package resolver
 //     TCPConnBuffer answer bytes wait to be written, and its kernel send
 //     buffer is TCPConnBuffer too (left alone, Linux grows it up to
 //     net.ipv4.tcp_wmem's maximum, 4 MiB: a client that never reads had
-//     ~1 MiB of answers built and queued there, per connection);
+//     ~1 MiB of answers built and queued there, per connection); the
+//     queries it sends beyond what is read wait in a receive buffer of
+//     tcpReadBuffer (set on the listener), not the kernel's 128 KiB+;
 //   - a write that fails or does not finish within TCPWriteTimeout closes
 //     the connection: nothing more is read or answered on it, what it had
 //     queued is dropped;
@@ -70,6 +72,19 @@ func (s *Server) acceptStream(ctx context.Context, l net.Listener, tr transport,
 			defer s.tcp.remove(tc)
 			s.serveTCPConn(ctx, tc, stopping)
 		}()
+	}
+}
+
+// tcpReadBuffer is the receive buffer of client TCP connections (Linux
+// doubles it): the server reads at most TCPPipeline queries ahead, so
+// more only holds a pipelining client's backlog in the kernel.
+const tcpReadBuffer = 16 << 10
+
+// listenerReadBuffer gives l's connections a receive buffer of
+// tcpReadBuffer; a failure only costs memory, so it is logged.
+func (s *Server) listenerReadBuffer(l net.Listener) {
+	if err := limitReadBuffer(l, tcpReadBuffer); err != nil {
+		s.log.Debug("tcp: cannot set the receive buffer size", "addr", l.Addr(), "err", err)
 	}
 }
 

@@ -270,3 +270,35 @@ func TestTCPSlowReaderGetsFewAnswers(t *testing.T) {
 			last, last*answer/1e6, limit)
 	}
 }
+
+// TestTCPUnreadQueriesStaySmall: queries a client pipelines beyond what the
+// server reads wait in the server's receive buffer; it is small (the server
+// reads at most TCPPipeline queries ahead), not the kernel default of
+// 128 KiB or more per connection.
+func TestTCPUnreadQueriesStaySmall(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the receive buffer is set on Linux only")
+	}
+	ts := startServer(t, Config{TCPIdle: time.Minute, TCPWriteTimeout: time.Minute}, testList(), bigZone{})
+	ts.query(t, "tcp", "big.slow.", dns.TypeTXT, false)
+	c, err := dialFrom(t, "", ts.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadBuffer(16 << 10)
+	c.SetWriteBuffer(16 << 10)                // what the client's kernel takes is small too: the rest is the server's
+	burst := pipelined(t, "big.slow.", 20000) // ~620 KB of queries, never reading the answers
+	c.SetWriteDeadline(time.Now().Add(3 * time.Second))
+	n, err := c.Write(burst)
+	if err == nil {
+		t.Fatalf("all %d bytes of queries were taken while the client read nothing", n)
+	}
+	// What was written: the queries the server read (answers blocked at
+	// its 64 KiB queue and send buffer), the client's send buffer (32 KiB)
+	// and the server's receive buffer.
+	const limit = 100 << 10
+	t.Logf("the client could write %d KB of queries before its write blocked", n>>10)
+	if n > limit {
+		t.Errorf("%d KB of queries taken from a client that reads nothing: want at most %d KB (the server's receive buffer must be small)", n>>10, limit>>10)
+	}
+}

@@ -245,3 +245,26 @@ func (l *udpLoop) serve() {
 		flush()
 	}
 }
+
+// limitReadBuffer sets the receive buffer (SO_RCVBUF) of a TCP listener:
+// the connections it accepts inherit it, and their window is sized from it
+// in the handshake, before the first query can arrive. (It lives here
+// with the other Linux socket options.)
+func limitReadBuffer(l net.Listener, n int) error {
+	sc, ok := l.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	err = rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, n)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}

@@ -15,3 +15,5 @@ func spreadEvenly(c *net.UDPConn, n int) error { return nil }
 
 // serve is the portable read loop (no batched system calls).
 func (l *udpLoop) serve() { l.servePlain() }
+
+func limitReadBuffer(l net.Listener, n int) error { return nil }
