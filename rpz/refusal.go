@@ -10,11 +10,11 @@ import (
 	"github.com/miekg/dns"
 )
 
-// tsigError maps the TSIG verification of a signed query to the RFC 8945
+// TSIGError maps the TSIG verification of a signed query to the RFC 8945
 // error to answer with (0 when the query verified), and says why.
 // hasKey is whether the server has a key at all: without one, every
 // signed query names a key the server does not know.
-func tsigError(status error, hasKey bool) (uint16, string) {
+func TSIGError(status error, hasKey bool) (uint16, string) {
 	switch {
 	case !hasKey:
 		return dns.RcodeBadKey, "the query is signed, but no TSIG key is configured"
@@ -30,13 +30,13 @@ func tsigError(status error, hasKey bool) (uint16, string) {
 	return dns.RcodeBadSig, "MAC does not verify: " + status.Error()
 }
 
-// tsigErrorRR is the TSIG record of a NOTAUTH reply to query tsig with
+// TSIGErrorRecord is the TSIG record of a NOTAUTH reply to query tsig with
 // error code (RFC 8945 §5.3.2): for BADKEY and BADSIG the MAC is empty
 // (miekg/dns writes such a record unsigned: the server cannot sign with a
 // key it did not verify); for BADTIME the reply is signed, its Time Signed
 // is the query's and Other Data carries the server's time (48 bits), so the
 // client can see the skew.
-func tsigErrorRR(q *dns.TSIG, code uint16, now time.Time) *dns.TSIG {
+func TSIGErrorRecord(q *dns.TSIG, code uint16, now time.Time) *dns.TSIG {
 	t := &dns.TSIG{
 		Hdr:       dns.RR_Header{Name: q.Hdr.Name, Rrtype: dns.TypeTSIG, Class: dns.ClassANY},
 		Algorithm: q.Algorithm,

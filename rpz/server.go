@@ -415,7 +415,7 @@ func (s *Server) responder(w dns.ResponseWriter, r *dns.Msg) *replier {
 	rp := &replier{s: s, w: w, r: r, reply: new(dns.Msg), client: addrOf(w.RemoteAddr()), signed: r.IsTsig()}
 	rp.reply.SetReply(r)
 	if rp.signed != nil {
-		rp.tsigCode, rp.tsigWhy = tsigError(w.TsigStatus(), s.cfg.TSIG != nil)
+		rp.tsigCode, rp.tsigWhy = TSIGError(w.TsigStatus(), s.cfg.TSIG != nil)
 	}
 	rp.isXfr = len(r.Question) == 1 && (r.Question[0].Qtype == dns.TypeAXFR || r.Question[0].Qtype == dns.TypeIXFR)
 	return rp
@@ -428,7 +428,7 @@ func (rp *replier) send() {
 	case rp.signed != nil && rp.tsigCode == 0:
 		rp.reply.SetTsig(rp.signed.Hdr.Name, rp.signed.Algorithm, rp.signed.Fudge, rp.s.cfg.Now().Unix())
 	case rp.signed != nil:
-		rp.reply.Extra = append(rp.reply.Extra, tsigErrorRR(rp.signed, rp.tsigCode, rp.s.cfg.Now()))
+		rp.reply.Extra = append(rp.reply.Extra, TSIGErrorRecord(rp.signed, rp.tsigCode, rp.s.cfg.Now()))
 	}
 	rp.w.WriteMsg(rp.reply)
 }

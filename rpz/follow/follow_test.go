@@ -199,6 +199,7 @@ func TestNotifyFromOthersRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	signedAt := time.Now()
 	notify := func(zone string, serial uint32, sign *rpz.TSIGKey) (raw []byte, mac string) {
 		m := new(dns.Msg)
 		m.SetNotify(dns.Fqdn(zone))
@@ -207,7 +208,7 @@ func TestNotifyFromOthersRefused(t *testing.T) {
 			b, _ := m.Pack()
 			return b, ""
 		}
-		m.SetTsig(dns.Fqdn(sign.Name), dns.HmacSHA256, 300, time.Now().Unix())
+		m.SetTsig(dns.Fqdn(sign.Name), dns.HmacSHA256, 300, signedAt.Unix())
 		b, mac, err := dns.TsigGenerate(m, sign.Secret, "", false)
 		if err != nil {
 			t.Fatal(err)
@@ -230,17 +231,30 @@ func TestNotifyFromOthersRefused(t *testing.T) {
 			raw []byte
 			mac string
 		}
-		from   netip.Addr
-		rcode  int
-		signed bool
+		from    netip.Addr
+		rcode   int
+		signed  bool
+		tsigErr uint16 // the TSIG error record of a NOTAUTH answer (RFC 8945 §5.3.2)
 	}{
-		{"from the primary", msg(notify("rpz.scamblock", 7, nil)), primary, dns.RcodeSuccess, false},
-		{"signed by the primary", msg(notify("rpz.scamblock", 7, key)), primary, dns.RcodeSuccess, true},
-		{"from another address", msg(notify("rpz.scamblock", 7, nil)), other, dns.RcodeRefused, false},
-		{"another zone", msg(notify("other.zone", 7, nil)), primary, dns.RcodeRefused, false},
-		{"wrong secret", msg(notify("rpz.scamblock", 7, &rpz.TSIGKey{Name: "k", Secret: "d3Jvbmctc2VjcmV0"})), primary, dns.RcodeNotAuth, false},
-		{"unknown key", msg(notify("rpz.scamblock", 7, &rpz.TSIGKey{Name: "x", Secret: key.Secret})), primary, dns.RcodeNotAuth, false},
+		{"from the primary", msg(notify("rpz.scamblock", 7, nil)), primary, dns.RcodeSuccess, false, 0},
+		{"signed by the primary", msg(notify("rpz.scamblock", 7, key)), primary, dns.RcodeSuccess, true, 0},
+		{"from another address", msg(notify("rpz.scamblock", 7, nil)), other, dns.RcodeRefused, false, 0},
+		{"another zone", msg(notify("other.zone", 7, nil)), primary, dns.RcodeRefused, false, 0},
+		{"wrong secret", msg(notify("rpz.scamblock", 7, &rpz.TSIGKey{Name: "k", Secret: "d3Jvbmctc2VjcmV0"})), primary, dns.RcodeNotAuth, false, dns.RcodeBadSig},
+		{"unknown key", msg(notify("rpz.scamblock", 7, &rpz.TSIGKey{Name: "x", Secret: key.Secret})), primary, dns.RcodeNotAuth, false, dns.RcodeBadKey},
 	}
+	signedAt = time.Now().Add(-time.Hour)
+	tests = append(tests, struct {
+		name string
+		msg  struct {
+			raw []byte
+			mac string
+		}
+		from    netip.Addr
+		rcode   int
+		signed  bool
+		tsigErr uint16
+	}{"signed an hour ago", msg(notify("rpz.scamblock", 7, key)), primary, dns.RcodeNotAuth, false, dns.RcodeBadTime})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, ok := f.ServeNotify(tt.msg.raw, tt.from)
@@ -253,6 +267,12 @@ func TestNotifyFromOthersRefused(t *testing.T) {
 			}
 			if r.Rcode != tt.rcode || !r.Response || r.Opcode != dns.OpcodeNotify {
 				t.Errorf("rcode %s response %v opcode %d, want %s", dns.RcodeToString[r.Rcode], r.Response, r.Opcode, dns.RcodeToString[tt.rcode])
+			}
+			if tt.tsigErr != 0 {
+				tsig := r.IsTsig()
+				if tsig == nil || tsig.Error != tt.tsigErr || (tsig.MAC != "") != (tt.tsigErr == dns.RcodeBadTime) {
+					t.Fatalf("TSIG record %v, want error %s (signed only for BADTIME)", tsig, dns.RcodeToString[int(tt.tsigErr)])
+				}
 			}
 			if tt.signed {
 				if r.IsTsig() == nil {
@@ -274,8 +294,8 @@ func TestNotifyFromOthersRefused(t *testing.T) {
 		t.Error("a query handled as a NOTIFY")
 	}
 	st := f.Status()
-	if st.Notifies != 2 || st.NotifiesRefused != 3 {
-		t.Errorf("notifies %d accepted, %d refused; want 2 and 3", st.Notifies, st.NotifiesRefused)
+	if st.Notifies != 2 || st.NotifiesRefused != 4 {
+		t.Errorf("notifies %d accepted, %d refused; want 2 and 4 (the BADTIME one too)", st.Notifies, st.NotifiesRefused)
 	}
 	if err := f.Notify(other, 9); !errors.Is(err, ErrNotPrimary) {
 		t.Errorf("Notify from another address: %v, want ErrNotPrimary", err)

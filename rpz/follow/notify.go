@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/miekg/dns"
+
+	"github.com/scamblock/scamblock/rpz"
 )
 
 // ErrNotPrimary is returned by Notify for a sender that is not the primary.
@@ -52,7 +54,8 @@ func (f *Follower) isPrimary(a netip.Addr) bool {
 // listener from address from, if it is a NOTIFY: ok is false for anything
 // else (the listener answers it as usual). The answer is NOERROR for a
 // NOTIFY of the followed zone from the primary, REFUSED for another zone
-// or sender, NOTAUTH for a bad TSIG signature; signed NOTIFYs get signed
+// or sender, NOTAUTH with the RFC 8945 TSIG error record (BADKEY, BADSIG
+// unsigned; BADTIME signed) for a bad TSIG signature; signed NOTIFYs get signed
 // answers. Unsigned NOTIFYs from the primary are accepted even with a key
 // configured, as BIND does: a NOTIFY only starts a check, and the check
 // itself is signed.
@@ -65,8 +68,18 @@ func (f *Follower) ServeNotify(raw []byte, from netip.Addr) (reply []byte, ok bo
 	r.SetReply(&m)
 	r.Authoritative = true
 	var key *dns.TSIG
+	var tsigErr *dns.TSIG // the RFC 8945 error record for a signed NOTIFY that did not verify
 	answer := func(rcode int) ([]byte, bool) {
 		r.Rcode = rcode
+		if tsigErr != nil {
+			r.Extra = append(r.Extra, tsigErr)
+			if tsigErr.Error == dns.RcodeBadTime { // signed; BADKEY and BADSIG go out unsigned
+				if out, _, err := dns.TsigGenerate(r, f.cfg.TSIG.Secret, m.IsTsig().MAC, false); err == nil {
+					return out, true
+				}
+				r.Extra = r.Extra[:len(r.Extra)-1]
+			}
+		}
 		if key != nil {
 			r.SetTsig(key.Hdr.Name, key.Algorithm, 300, f.cfg.Now().Unix())
 			out, _, err := dns.TsigGenerate(r, f.cfg.TSIG.Secret, key.MAC, false)
@@ -88,10 +101,13 @@ func (f *Follower) ServeNotify(raw []byte, from netip.Addr) (reply []byte, ok bo
 		k := f.cfg.TSIG
 		if k == nil || dns.CanonicalName(t.Hdr.Name) != k.Name {
 			f.refuse(from, "signed with an unknown TSIG key "+t.Hdr.Name)
+			tsigErr = rpz.TSIGErrorRecord(t, dns.RcodeBadKey, f.cfg.Now())
 			return answer(dns.RcodeNotAuth)
 		}
 		if err := dns.TsigVerify(slices.Clone(raw), k.Secret, "", false); err != nil {
 			f.refuse(from, "TSIG: "+err.Error())
+			code, _ := rpz.TSIGError(err, true)
+			tsigErr = rpz.TSIGErrorRecord(t, code, f.cfg.Now())
 			return answer(dns.RcodeNotAuth)
 		}
 		key = t
