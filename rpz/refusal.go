@@ -52,12 +52,14 @@ func TSIGErrorRecord(q *dns.TSIG, code uint16, now time.Time) *dns.TSIG {
 	return t
 }
 
-// refusalLog logs refused zone transfers at WARN, at most refusalBurst a
-// minute: a client retrying (or a scan) must not flood the log. The first
-// warning after a quiet spell says how many were left out.
-type refusalLog struct {
+// RefusalLog logs refusals (transfers refused by the ACL or TSIG, forged
+// NOTIFYs) at WARN, at most RefusalBurst a minute: a client retrying, or a
+// flood from anywhere, must not flood the log. The first warning after a
+// quiet spell says how many were left out (not_logged_before).
+type RefusalLog struct {
 	log *slog.Logger
 	now func() time.Time
+	msg string
 
 	mu         sync.Mutex
 	window     time.Time // start of the current minute
@@ -65,15 +67,26 @@ type refusalLog struct {
 	suppressed int       // refusals not logged since the last warning
 }
 
-const refusalBurst = 10
+// RefusalBurst is how many refusals a RefusalLog logs a minute.
+const RefusalBurst = 10
 
-func (l *refusalLog) warn(client, qtype, reason string) {
+// NewRefusalLog returns a RefusalLog writing msg to log; now is the clock.
+func NewRefusalLog(log *slog.Logger, now func() time.Time, msg string) *RefusalLog {
+	if now == nil {
+		now = time.Now
+	}
+	return &RefusalLog{log: log, now: now, msg: msg}
+}
+
+// Warn logs one refusal with attrs (slog key-value pairs), unless the
+// minute's burst is spent.
+func (l *RefusalLog) Warn(attrs ...any) {
 	now := l.now()
 	l.mu.Lock()
 	if now.Sub(l.window) >= time.Minute {
 		l.window, l.n = now, 0
 	}
-	if l.n >= refusalBurst {
+	if l.n >= RefusalBurst {
 		l.suppressed++
 		l.mu.Unlock()
 		return
@@ -82,9 +95,8 @@ func (l *refusalLog) warn(client, qtype, reason string) {
 	suppressed := l.suppressed
 	l.suppressed = 0
 	l.mu.Unlock()
-	attrs := []any{"client", client, "type", qtype, "reason", reason}
 	if suppressed > 0 {
 		attrs = append(attrs, "not_logged_before", suppressed)
 	}
-	l.log.Warn("rpz transfer refused", attrs...)
+	l.log.Warn(l.msg, attrs...)
 }

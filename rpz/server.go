@@ -86,7 +86,7 @@ type Server struct {
 	cancelNotify context.CancelFunc
 	notifying    sync.WaitGroup
 
-	refusals *refusalLog // refused transfers, logged at WARN, rate-limited
+	refusals *RefusalLog // refused transfers, logged at WARN, rate-limited
 }
 
 // state is what one query reads: the current zone and the deltas leading
@@ -155,7 +155,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	cfg.Zone = zo
 	log := cfg.Logger.With("component", "rpz")
-	return &Server{cfg: cfg, log: log, ready: make(chan struct{}), refusals: &refusalLog{log: log, now: cfg.Now}}, nil
+	return &Server{cfg: cfg, log: log, ready: make(chan struct{}), refusals: NewRefusalLog(log, cfg.Now, "rpz transfer refused")}, nil
 }
 
 // Zone returns the snapshot being served (nil before the first Update).
@@ -445,7 +445,7 @@ func (rp *replier) fail(rcode int, why string) {
 // (rate-limited) warning for the operator; other queries as fail.
 func (rp *replier) refuse(rcode int, why string) {
 	if rp.isXfr { // logged before the reply goes out: a client that saw it can read the log
-		rp.s.refusals.warn(rp.client.String(), dns.TypeToString[rp.r.Question[0].Qtype], why)
+		rp.s.refusals.Warn("client", rp.client.String(), "type", dns.TypeToString[rp.r.Question[0].Qtype], "reason", why)
 	}
 	rp.fail(rcode, why)
 }

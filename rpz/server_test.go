@@ -668,8 +668,8 @@ func TestRefusedTransfersAreLogged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := strings.Count(deniedLogs.String(), "rpz transfer refused"); n != refusalBurst {
-		t.Fatalf("%d warnings for 30 refusals in a minute, want %d", n, refusalBurst)
+	if n := strings.Count(deniedLogs.String(), "rpz transfer refused"); n != RefusalBurst {
+		t.Fatalf("%d warnings for 30 refusals in a minute, want %d", n, RefusalBurst)
 	}
 	mu.Lock()
 	clock = clock.Add(time.Minute)

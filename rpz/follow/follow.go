@@ -69,9 +69,12 @@ type Config struct {
 // with Run; Notify, ServeNotify, Status and Set may be called from any
 // goroutine.
 type Follower struct {
-	cfg   Config
-	log   *slog.Logger
-	store *store
+	cfg Config
+	log *slog.Logger
+	// refusals: NOTIFYs refused (not the primary, bad TSIG), logged at
+	// WARN at most rpz.RefusalBurst a minute: anyone can send a NOTIFY.
+	refusals *rpz.RefusalLog
+	store    *store
 
 	cur     atomic.Pointer[zone]
 	set     atomic.Pointer[lists.Set]
@@ -138,11 +141,12 @@ func New(cfg Config) (*Follower, error) {
 		cfg.Logger = slog.Default()
 	}
 	f := &Follower{
-		cfg:     cfg,
-		log:     cfg.Logger.With("component", "follow", "zone", strings.TrimSuffix(cfg.Zone, "."), "primary", cfg.Primary),
-		trigger: make(chan struct{}, 1),
-		saves:   make(chan saveJob, 1),
-		ready:   make(chan struct{}),
+		cfg:      cfg,
+		log:      cfg.Logger.With("component", "follow", "zone", strings.TrimSuffix(cfg.Zone, "."), "primary", cfg.Primary),
+		refusals: rpz.NewRefusalLog(cfg.Logger.With("component", "follow", "zone", strings.TrimSuffix(cfg.Zone, "."), "primary", cfg.Primary), cfg.Now, "follow: NOTIFY refused"),
+		trigger:  make(chan struct{}, 1),
+		saves:    make(chan saveJob, 1),
+		ready:    make(chan struct{}),
 	}
 	if cfg.Dir != "" {
 		s := newStore(cfg.Dir, cfg.Zone)

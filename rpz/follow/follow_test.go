@@ -325,3 +325,22 @@ func TestConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestNotifyFloodLogsTenAMinute: anyone can send a NOTIFY; refusals are
+// all counted but logged at most rpz.RefusalBurst a minute.
+func TestNotifyFloodLogsTenAMinute(t *testing.T) {
+	logs := &logBuffer{}
+	f, err := New(Config{Primary: "127.0.0.1:5300", Zone: "rpz.scamblock", Logger: testLogger(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := netip.MustParseAddr("192.0.2.7")
+	for range 25 {
+		if err := f.Notify(other, 9); !errors.Is(err, ErrNotPrimary) {
+			t.Fatalf("NOTIFY from %s: %v", other, err)
+		}
+	}
+	if n := strings.Count(logs.String(), "NOTIFY refused"); n != rpz.RefusalBurst || f.Status().NotifiesRefused != 25 {
+		t.Fatalf("%d warnings, %d counted for 25 refusals; want %d and 25\n%s", n, f.Status().NotifiesRefused, rpz.RefusalBurst, logs.String())
+	}
+}

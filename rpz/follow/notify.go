@@ -27,7 +27,7 @@ func (f *Follower) notify(from netip.Addr, serial uint32, known bool) error {
 		f.mu.Lock()
 		f.st.NotifiesRefused++
 		f.mu.Unlock()
-		f.log.Warn("follow: NOTIFY refused", "from", from.String(), "why", "not the primary")
+		f.refusals.Warn("from", from.String(), "why", "not the primary")
 		return fmt.Errorf("%w (%s): %s", ErrNotPrimary, f.cfg.Primary, from)
 	}
 	f.mu.Lock()
@@ -129,5 +129,5 @@ func (f *Follower) refuse(from netip.Addr, why string) {
 	f.mu.Lock()
 	f.st.NotifiesRefused++
 	f.mu.Unlock()
-	f.log.Warn("follow: NOTIFY refused", "from", from.String(), "why", why)
+	f.refusals.Warn("from", from.String(), "why", why)
 }
