@@ -41,9 +41,11 @@ const shedMin = 16 << 20
 const shedWait = 30 * time.Second
 
 // Shed starts the shedding described on Shedder and returns at once; done
-// (if not nil) is called when the limit is back, with the heap bytes the
-// collection left (0 when none ran or nothing was done).
-func (s *Shedder) Shed(ctx context.Context, done func(heap uint64)) {
+// (if not nil) is called when the limit is back and the scavenger has
+// returned the freed pages (it stopped making progress), with the heap
+// bytes the collection left and the free heap bytes still held (heap 0:
+// no collection ran in time).
+func (s *Shedder) Shed(ctx context.Context, done func(heap, free uint64)) {
 	s.mu.Lock()
 	now := time.Now()
 	if s.busy || (!s.last.IsZero() && now.Sub(s.last) < shedEvery) {
@@ -65,13 +67,50 @@ func (s *Shedder) Shed(ctx context.Context, done func(heap uint64)) {
 		if debug.SetMemoryLimit(-1) == target { // nobody set another one meanwhile
 			debug.SetMemoryLimit(prev)
 		}
+		free := uint64(0)
+		if left > 0 {
+			free = awaitScavenger(ctx)
+		}
 		s.mu.Lock()
 		s.busy = false
 		s.mu.Unlock()
 		if done != nil {
-			done(left)
+			done(left, free)
 		}
 	}()
+}
+
+// awaitScavenger waits until the runtime's background scavenger has
+// returned what the collection freed — the free heap it still holds
+// stops shrinking for half a second, or is under 4 MiB — or ctx ends or
+// shedWait passes, and returns the free heap bytes held then.
+func awaitScavenger(ctx context.Context) uint64 {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(shedWait)
+	free, still := freeHeap(), 0
+	for free >= 4<<20 && still < 5 {
+		select {
+		case <-ctx.Done():
+			return free
+		case <-deadline:
+			return free
+		case <-tick.C:
+		}
+		if f := freeHeap(); f < free {
+			free, still = f, 0
+		} else {
+			still++
+		}
+	}
+	return free
+}
+
+// freeHeap is the heap memory that is free but not yet returned to the OS.
+func freeHeap() uint64 {
+	samples := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}}
+	metrics.Read(samples)
+	return samples[0].Value.Uint64()
 }
 
 // await waits until a collection after cycles has completed, ctx ends or

@@ -36,7 +36,7 @@ func TestShedReturnsTheHeapAndPutsTheLimitBack(t *testing.T) {
 
 	var s Shedder
 	done := make(chan uint64, 1)
-	s.Shed(context.Background(), func(heap uint64) { done <- heap })
+	s.Shed(context.Background(), func(heap, _ uint64) { done <- heap })
 	if got := debug.SetMemoryLimit(-1); got >= limit {
 		t.Fatalf("limit while shedding = %d, want it lowered", got)
 	}
@@ -68,7 +68,7 @@ wait:
 	for i := range held {
 		held[i] = make([]byte, 4<<20)
 	}
-	s.Shed(context.Background(), func(uint64) { t.Error("shed twice within shedEvery") })
+	s.Shed(context.Background(), func(uint64, uint64) { t.Error("shed twice within shedEvery") })
 	if got := debug.SetMemoryLimit(-1); got != limit {
 		t.Errorf("a second Shed within shedEvery changed the limit to %d", got)
 	}

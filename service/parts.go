@@ -85,8 +85,8 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 			updater.Adopt(repl)
 			// The rebuild's heap copy of the lists is garbage now: have the
 			// runtime collect it and return the pages (memlimit.Shedder).
-			s.shed.Shed(ctx, func(heap uint64) {
-				s.log.Info("heap returned to the OS after the move onto the snapshot", "heap_mib", heap>>20)
+			s.shed.Shed(ctx, func(heap, free uint64) {
+				s.log.Info("heap returned to the OS after the move onto the snapshot", "heap_mib", heap>>20, "free_held_mib", free>>20)
 			})
 		})
 	}
