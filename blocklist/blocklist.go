@@ -96,6 +96,14 @@ func (b *Blocklist) SetConsensus(n int) {
 	b.builtFrom = nil
 }
 
+// SetGuard replaces the guard (a newly fetched ranking) from the next
+// rebuild on; nil means lists.DefaultGuard().
+func (b *Blocklist) SetGuard(g *lists.Guard) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.guard = g
+}
+
 // OnCompiled registers fn to be told of every matcher compiled from now on,
 // and of the current one. fn must not block: it runs under the rebuild lock.
 func (b *Blocklist) OnCompiled(fn func(*lists.Matcher)) {

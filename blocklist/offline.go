@@ -84,10 +84,15 @@ func LoadOffline(ctx context.Context, o OfflineOptions) (*Offline, error) {
 	if sets == nil {
 		sets = updater.Sets()
 	}
+	if r := updater.Ranking(); r != nil && o.Guard != nil && o.Guard.Ranking() != nil {
+		bl.guard = o.Guard.WithRanking(r) // the ranking feed's last good copy, as the server guards
+	}
 	bl.SetFeeds(sets, updater.SourceOptions())
 	off.Feeds = updater.Status()
 	for _, st := range off.Feeds {
-		off.Entries += st.Entries
+		if st.Format != feeds.FormatRanking { // a ranking guards names, it lists none
+			off.Entries += st.Entries
+		}
 	}
 	bl.RecordSources(off.Feeds)
 	if err := off.loadPublished(o.DataDir); err != nil {

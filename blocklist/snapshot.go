@@ -261,7 +261,10 @@ func (b *Blocklist) OnAdopt(fn func(map[*lists.Set]*lists.Set)) {
 // until the next change.
 func (b *Blocklist) adoptSnapshot(path string, written *lists.Matcher) {
 	start := time.Now()
-	m, _, err := lists.OpenSnapshot(path, b.guard)
+	b.mu.Lock()
+	guard := b.guard // SetGuard (a fetched ranking) may replace it meanwhile
+	b.mu.Unlock()
+	m, _, err := lists.OpenSnapshot(path, guard)
 	if err != nil {
 		b.log.Warn("snapshot written but not readable; the lists stay in memory", "err", err)
 		return

@@ -94,9 +94,10 @@ type RPZ struct {
 // Guard is the `guard:` section: the popularity ranking whose names no
 // single feed blocks whole, and the consensus that does.
 type Guard struct {
-	Ranking     string `yaml:"ranking" flag:"ranking" meta:"PATH" scope:"lists" help:"read the popularity ranking from PATH (\"rank,domain\" lines as Tranco's top-1m.csv, or one name a line in rank order); \"\" = the embedded Tranco top 10,000 snapshot"`
-	RankingSize int    `yaml:"ranking_size" flag:"ranking-size" meta:"N" scope:"lists" help:"guard the top N names of the ranking (and their www. names); 0 = none"`
-	Consensus   int    `yaml:"consensus" flag:"consensus" meta:"N" scope:"lists" help:"block a ranked name whole only when N independent feeds (publishers) list it, or a reviewer approved a submission for it"`
+	Ranking         string   `yaml:"ranking" flag:"ranking" meta:"URL" check:"feedurl,optional" scope:"lists" help:"fetch the popularity ranking from URL (http(s), file:// or a path; \"rank,domain\" lines as Tranco's top-1m.csv, plain or zipped, or one name a line in rank order) like a feed: refreshed every ranking_interval, the last good copy cached; until a copy was fetched, and with \"\", the embedded Tranco top 10,000 snapshot guards"`
+	RankingInterval Duration `yaml:"ranking_interval" flag:"ranking-interval" meta:"DURATION" scope:"lists" help:"fetch the ranking every DURATION (Tranco publishes a list a day)"`
+	RankingSize     int      `yaml:"ranking_size" flag:"ranking-size" meta:"N" scope:"lists" help:"guard the top N names of the ranking (and their www. names); 0 = none"`
+	Consensus       int      `yaml:"consensus" flag:"consensus" meta:"N" scope:"lists" help:"block a ranked name whole only when N independent feeds (publishers) list it, or a reviewer approved a submission for it"`
 }
 
 // Feed is one feed definition: plain data that package feeds interprets
@@ -173,7 +174,7 @@ func Default() *Config {
 			Web:         Web{SessionIdle: Duration(30 * time.Minute), SessionMax: Duration(12 * time.Hour)},
 		},
 		DefaultFeeds: true,
-		Guard:        Guard{RankingSize: 10000, Consensus: 2},
+		Guard:        Guard{Ranking: "https://tranco-list.eu/top-1m.csv.zip", RankingInterval: Duration(24 * time.Hour), RankingSize: 10000, Consensus: 2},
 	}
 }
 

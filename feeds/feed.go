@@ -66,6 +66,9 @@ type Feed struct {
 	Trusted bool `json:"trusted,omitempty"`
 	// Enabled feeds are fetched and used; disabled ones are only listed.
 	Enabled bool `json:"enabled"`
+	// Top keeps the top Top names of a ranking feed (FormatRanking); 0
+	// keeps all. Other feeds ignore it.
+	Top int `json:"top,omitempty"`
 	// Licence and Homepage are documentation, shown by `scamblock feeds`.
 	Licence  string `json:"licence,omitempty"`
 	Homepage string `json:"homepage,omitempty"`

@@ -25,6 +25,9 @@ func parseFile(ctx context.Context, f Feed, path string) (*lists.Set, parse.Repo
 }
 
 func parseFileProgress(ctx context.Context, f Feed, path string, size int64, progress Progress) (*lists.Set, parse.Report, parse.Format, error) {
+	if f.IsRanking() {
+		return parseRankingFile(ctx, f, path)
+	}
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, parse.Report{}, "", err

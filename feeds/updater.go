@@ -68,6 +68,8 @@ type Updater struct {
 	// a parser's garbage on top of a compile's new matcher, nor compiles
 	// on each other (see README.md, "Numbers").
 	slot chan struct{}
+
+	rankMemo rankMemo // Ranking's last answer, by the Set it was read from; guarded by mu
 }
 
 type feedState struct {
@@ -152,7 +154,7 @@ func (m *Updater) Feeds() []Feed {
 }
 
 // Sets returns the last good Set of every enabled feed that has one, in
-// feed order.
+// feed order. A ranking feed's Set is not one of them (see Ranking).
 func (m *Updater) Sets() []*lists.Set {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -162,7 +164,7 @@ func (m *Updater) Sets() []*lists.Set {
 func (m *Updater) setsLocked() []*lists.Set {
 	var out []*lists.Set
 	for _, fs := range m.feeds {
-		if fs.feed.Enabled && fs.set != nil {
+		if fs.feed.Enabled && fs.set != nil && !fs.feed.IsRanking() {
 			out = append(out, fs.set)
 		}
 	}
@@ -189,6 +191,9 @@ func (m *Updater) SourceOptions() map[string]lists.SourceOptions {
 	defer m.mu.Unlock()
 	out := make(map[string]lists.SourceOptions, len(m.feeds))
 	for _, fs := range m.feeds {
+		if fs.feed.IsRanking() {
+			continue
+		}
 		out[fs.feed.DisplayName()] = lists.SourceOptions{URLBlocksHost: fs.feed.Options.URLBlocksHost, Trusted: fs.feed.Trusted, Publisher: fs.feed.Publisher()}
 	}
 	return out
@@ -566,6 +571,9 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 	prevEntries := 0
 	if hasSet {
 		prevEntries = prev.Entries
+		if f.IsRanking() && f.Top > 0 {
+			prevEntries = min(prevEntries, f.Top) // a smaller top N is not a shrunk ranking
+		}
 	}
 	if err := shrinkCheck(f.ShrinkGuard, prevEntries, n, rep); err != nil {
 		return m.fail(fs, log, start, err)

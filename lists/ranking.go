@@ -122,3 +122,26 @@ func EmbeddedRanking(size int) *Ranking {
 	}
 	return cut
 }
+
+// RankingFromSet reads a ranking kept as a Set: every domain entry is a
+// ranked name, its Line its rank (how the feeds package keeps a fetched
+// ranking, so that it is cached, refreshed and reported like any feed).
+// The first entry of a name decides its rank; nil when s has none.
+func RankingFromSet(s *Set, source string) *Ranking {
+	if s == nil || s.Len() == 0 {
+		return nil
+	}
+	rk := &Ranking{rank: make(map[string]int, s.Len()), Source: source}
+	s.Entries(func(e Entry) bool {
+		if e.Kind == KindDomain && e.Line > 0 {
+			if _, dup := rk.rank[e.Value]; !dup {
+				rk.rank[strings.Clone(e.Value)] = e.Line // the Set may be a snapshot's mapping
+			}
+		}
+		return true
+	})
+	if len(rk.rank) == 0 {
+		return nil
+	}
+	return rk
+}

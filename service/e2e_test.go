@@ -77,6 +77,9 @@ func startService(t *testing.T, cfg *config.Config) running {
 	}
 	cfg.Server.Upstreams = []string{"udp://" + startUpstream(t)}
 	cfg.DefaultFeeds = false
+	if cfg.Guard.Ranking == config.Default().Guard.Ranking {
+		cfg.Guard.Ranking = "" // only loopback is a target: the embedded snapshot, unless the test serves a ranking
+	}
 	if cfg.Server.DataDir == "" || cfg.Server.DataDir == "scamblock-data" {
 		cfg.Server.DataDir = t.TempDir()
 	}

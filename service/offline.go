@@ -11,7 +11,6 @@ import (
 
 	"github.com/scamblock/scamblock/blocklist"
 	"github.com/scamblock/scamblock/config"
-	"github.com/scamblock/scamblock/feeds"
 	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/rpz/follow"
 )
@@ -20,14 +19,11 @@ import (
 // and `feeds`: cfg says which, blocklist.LoadOffline loads them, with the
 // saved copy of the followed zone when cfg follows one.
 func LoadOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*blocklist.Offline, error) {
-	feedList, err := feeds.Resolve(cfg.Feeds, cfg.UsesDefaultFeeds())
+	feedList, err := feedsOf(cfg)
 	if err != nil {
 		return nil, err
 	}
-	guard, err := guardOf(cfg.Guard)
-	if err != nil {
-		return nil, err
-	}
+	guard := guardOf(cfg.Guard)
 	var followed *lists.Set
 	var note string
 	if f := cfg.Server.Follow; f.Primary != "" {

@@ -37,16 +37,13 @@ import (
 // without one they are filled here from the published submissions and
 // every feed's last good copy (and local files) before anything is fetched.
 func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
-	guard, err := guardOf(cfg.Guard)
-	if err != nil {
-		return err
-	}
+	guard := guardOf(cfg.Guard)
 	bl, err := blocklist.New(cfg.Server.Allow, guard, s.log)
 	if err != nil {
 		return err
 	}
 	bl.SetConsensus(cfg.Guard.Consensus)
-	feedList, err := feeds.Resolve(cfg.Feeds, cfg.UsesDefaultFeeds())
+	feedList, err := feedsOf(cfg)
 	if err != nil {
 		return err
 	}
@@ -57,6 +54,7 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 		StaleAfter: time.Duration(cfg.Server.FeedStale),
 		Logger:     s.log.With("part", "feeds"),
 		OnChange: func(sets []*lists.Set) {
+			bl.SetGuard(rankedGuard(guard, updater.Ranking())) // the fetched ranking, from this rebuild on
 			bl.SetFeeds(sets, updater.SourceOptions())
 			bl.RecordSources(updater.Status())
 		},
@@ -67,6 +65,12 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 	s.lists, s.feeds = bl, updater
 	s.publisher = &publisher{db: s.db, lists: bl, log: s.log}
 	s.publisher.allow()
+	// The ranking's last good copy guards from the start, also the lists
+	// read back from the snapshot (compiled with it).
+	if err := updater.LoadRanking(ctx); err != nil {
+		s.log.Warn("the ranking's last good copy is not usable; the embedded Tranco snapshot guards until it is fetched", "err", err)
+	}
+	bl.SetGuard(rankedGuard(guard, updater.Ranking()))
 	if cfg.Server.Snapshot {
 		path := filepath.Join(cfg.Server.DataDir, blocklist.SnapshotFile)
 		bl.RecordProvenance(updater.Provenance)
@@ -245,10 +249,12 @@ func (p *publisher) allow() {
 
 // logLoaded says in one line what the lists hold before any fetch ran.
 func logLoaded(log *slog.Logger, updater *feeds.Updater) {
-	var withData, waiting, entries int
+	var withData, waiting, entries, ranked int
 	for _, st := range updater.Status() {
 		switch {
 		case !st.Enabled:
+		case st.Format == feeds.FormatRanking:
+			ranked = st.Entries // guarded names, not listed ones
 		case st.Entries > 0:
 			withData++
 			entries += st.Entries
@@ -256,7 +262,7 @@ func logLoaded(log *slog.Logger, updater *feeds.Updater) {
 			waiting++
 		}
 	}
-	log.Info("lists loaded from local files and the last good copies", "feeds_with_data", withData, "feeds_waiting_for_fetch", waiting, "entries", entries)
+	log.Info("lists loaded from local files and the last good copies", "feeds_with_data", withData, "feeds_waiting_for_fetch", waiting, "entries", entries, "ranked_names_fetched", ranked)
 }
 
 // feedStatus adapts the feed schedule to api.FeedStatus.

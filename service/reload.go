@@ -7,7 +7,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/scamblock/scamblock/config"
-	"github.com/scamblock/scamblock/feeds"
 )
 
 // reload applies a new configuration (SIGHUP): allow names, block policy and
@@ -41,7 +40,7 @@ func (s *system) apply(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	feedList, err := feeds.Resolve(cfg.Feeds, cfg.UsesDefaultFeeds())
+	feedList, err := feedsOf(cfg) // the ranking feed too
 	if err != nil {
 		return err
 	}
