@@ -97,11 +97,21 @@ func (b *Blocklist) SetConsensus(n int) {
 }
 
 // SetGuard replaces the guard (a newly fetched ranking) from the next
-// rebuild on; nil means lists.DefaultGuard().
+// rebuild on; nil means lists.DefaultGuard(). A guard with another
+// ranking makes the next SetFeeds rebuild even if the feeds are the same.
 func (b *Blocklist) SetGuard(g *lists.Guard) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.guard != g && (b.guard == nil || g == nil || !sameRanking(b.guard.Ranking(), g.Ranking())) {
+		b.builtFrom = nil
+	}
 	b.guard = g
+}
+
+// sameRanking: the same ranking, or the same copy of it read again (the
+// source names the URL and when its content last changed).
+func sameRanking(a, b *lists.Ranking) bool {
+	return a == b || (a != nil && b != nil && a.Source == b.Source && a.Len() == b.Len())
 }
 
 // OnCompiled registers fn to be told of every matcher compiled from now on,

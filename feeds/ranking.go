@@ -212,9 +212,9 @@ func (m *Updater) Ranking() *lists.Ranking {
 			continue
 		}
 		if m.rankMemo.set != fs.set {
-			src := fs.feed.URL
-			if !fs.meta.FetchedAt.IsZero() {
-				src += ", fetched " + fs.meta.FetchedAt.UTC().Format(time.RFC3339)
+			src := fs.feed.URL // with the time its content last changed: the same copy is the same source after a restart
+			if !fs.meta.ChangedAt.IsZero() {
+				src += ", copy of " + fs.meta.ChangedAt.UTC().Format(time.RFC3339)
 			}
 			m.rankMemo = rankMemo{set: fs.set, r: lists.RankingFromSet(fs.set, src)}
 		}
