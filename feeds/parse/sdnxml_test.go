@@ -74,6 +74,15 @@ func TestOFACXML(t *testing.T) {
 			if ex := rep.NoteExamples[ReasonChainMismatch]; rep.Notes[ReasonChainMismatch] != 1 || ex[0].Line != tc.lines[2] || !strings.Contains(ex[0].Detail, "filed under XBT") {
 				t.Errorf("chain-mismatch note %v %v", rep.Notes, ex)
 			}
+			// The same file with a BOM and CRLF line ends (as Windows tools save it).
+			crlf := append([]byte("\xef\xbb\xbf"), bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))...)
+			if f, _ := Detect("x", crlf); f != tc.format {
+				t.Errorf("Detect with a BOM = %q", f)
+			}
+			rep2, err := Parse(tc.format, bytes.NewReader(crlf), Options{}, nil)
+			if err != nil || rep2.Accepted != rep.Accepted || rep2.Lines != rep.Lines || rep2.Examples[ReasonTxHash][0].Line != tc.txHashLine {
+				t.Errorf("BOM + CRLF: %v, %+v", err, rep2)
+			}
 		})
 	}
 }
