@@ -123,8 +123,12 @@ func TestTCPSlowReadersDoNotPinMemory(t *testing.T) {
 	if peakG > (16+2)*conns+50 { // TCPPipeline (16) resolving + reader + writer
 		t.Errorf("peak %d goroutines over the baseline for %d connections: want at most 18 per connection", peakG, conns)
 	}
-	if peakQueued > 32<<20+16*(32<<10) { // TCPMemory + one connection's pipeline
-		t.Errorf("%d KiB of answers queued at peak: want at most the TCP memory budget (32 MiB)", peakQueued>>10)
+	// The budget is kept after each answer is queued: every connection's
+	// reader may have put one answer past it before the heaviest queue is
+	// closed. (With the kernel's buffers bounded, ab9e648 and 2b6e108, more
+	// of the answers wait here: peaks of 17-33 MiB were measured.)
+	if peakQueued > 32<<20+int64(conns)*(32<<10) {
+		t.Errorf("%d KiB of answers queued at peak: want at most the TCP memory budget (32 MiB) and one answer per connection", peakQueued>>10)
 	}
 	if grew := peakHeap - baseHeap; grew > 2*32<<20+32<<20 { // the budget, garbage not yet collected (GOGC 100), slack
 		t.Errorf("heap in use grew by %d MiB: want at most 96", grew>>20)
