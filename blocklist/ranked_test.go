@@ -3,7 +3,11 @@ package blocklist
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -157,5 +161,52 @@ func checkPocketOption(t *testing.T, m *lists.Matcher) {
 	}
 	if ex := m.Explain("pocketoption.com"); ex.Consensus == nil || !ex.Consensus.Blocked {
 		t.Errorf("Explain(pocketoption.com).Consensus = %+v", ex.Consensus)
+	}
+}
+
+// `check` and `feeds` (LoadOffline) guard with the ranking feed's cached
+// copy, as the server does, not with the embedded snapshot alone.
+func TestOfflineGuardsWithTheCachedRanking(t *testing.T) {
+	const rising = "rising-star-exchange.com"
+	body := "1," + rising + "\r\n2,google.com\r\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) }))
+	defer srv.Close()
+	dataDir := t.TempDir()
+	rankingFeed := feeds.RankingFeed(srv.URL+"/top-1m.csv", 10000, 0)
+	u, err := feeds.NewUpdater([]feeds.Feed{rankingFeed}, feeds.UpdaterOptions{DataDir: dataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.RefreshAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close() // offline from here on
+	list := filepath.Join(t.TempDir(), "list.txt")
+	if err := os.WriteFile(list, []byte(rising+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	guard := lists.DefaultGuard() // the embedded Tranco snapshot, which does not rank rising
+	if guard.Ranking().Rank(rising) != 0 {
+		t.Fatalf("%s is in the embedded snapshot", rising)
+	}
+	for _, tc := range []struct {
+		name    string
+		feeds   []feeds.Feed
+		blocked bool
+	}{
+		{"without the ranking feed", []feeds.Feed{{Name: "local", URL: list, Enabled: true}}, true},
+		{"with its cached copy", []feeds.Feed{{Name: "local", URL: list, Enabled: true}, rankingFeed}, false},
+	} {
+		off, err := LoadOffline(context.Background(), OfflineOptions{DataDir: dataDir, Feeds: tc.feeds, Guard: guard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex := off.Lists.Domains.Load().Explain(rising)
+		if ex.Blocked != tc.blocked || off.Entries != 1 {
+			t.Errorf("%s: blocked %v (want %v), entries %d (want 1: a ranking lists nothing)", tc.name, ex.Blocked, tc.blocked, off.Entries)
+		}
+		if !tc.blocked && (len(ex.Listings) != 1 || ex.Listings[0].Status != "guarded:ranked" || ex.Consensus == nil || ex.Consensus.Rank != 1) {
+			t.Errorf("%s: explain %+v, consensus %+v", tc.name, ex.Listings, ex.Consensus)
+		}
 	}
 }
