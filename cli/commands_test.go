@@ -140,6 +140,11 @@ func TestFeedsTableListsLocalFeeds(t *testing.T) {
 	if !strings.Contains(out, "NAME") || !regexpLine(out, "metamask-hosts", "hosts", "1071") {
 		t.Fatalf("feeds table:\n%s", out)
 	}
+	// The popularity ranking is a feed too; never fetched here, so the
+	// embedded snapshot guards and the table says so.
+	if !regexpLine(out, "ranking", "ranking  ") || !strings.Contains(out, "ranking: no copy fetched yet; the embedded Tranco top 10,000 snapshot guards") {
+		t.Fatalf("feeds table without the ranking feed and its note:\n%s", out)
+	}
 }
 
 func regexpLine(out string, fields ...string) bool {

@@ -77,6 +77,9 @@ func printFeeds(w io.Writer, sts []feeds.Status) {
 	}
 	tw.Flush()
 	for _, st := range sts {
+		if st.Format == feeds.FormatRanking && st.Enabled && st.Entries == 0 {
+			fmt.Fprintf(w, "%s: no copy fetched yet; the embedded Tranco top 10,000 snapshot guards until one is\n", st.Name)
+		}
 		for _, ex := range st.Examples {
 			fmt.Fprintf(w, "%s: rejected %s: %s %q", st.Name, ex.Reason, ex.Where, ex.Input)
 			if ex.Detail != "" {

@@ -48,6 +48,7 @@ func RankingFeed(url string, size int, interval time.Duration) Feed {
 	if strings.Contains(strings.ToLower(url), "tranco-list.eu") {
 		f.Licence = "free to use; cite Le Pochat et al., Tranco (NDSS 2019)"
 		f.Homepage = "https://tranco-list.eu"
+		f.StaleAfter = 3 * day // a new list every day: three unchanged days is a broken download
 	}
 	return f
 }

@@ -53,7 +53,7 @@ func TestRankingFeedDefaultsAreTranco(t *testing.T) {
 		t.Errorf("config default guard.ranking %q, want %q", got, TrancoURL)
 	}
 	f := RankingFeed(TrancoURL, 10000, 0).WithDefaults()
-	if !f.IsRanking() || f.Interval != RankingInterval || f.ShrinkGuard != DefaultShrinkGuard || f.Top != 10000 || f.Homepage == "" {
+	if !f.IsRanking() || f.Interval != RankingInterval || f.ShrinkGuard != DefaultShrinkGuard || f.Top != 10000 || f.Homepage == "" || f.StaleAfter != 3*day {
 		t.Errorf("ranking feed %+v", f)
 	}
 }
