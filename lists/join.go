@@ -37,8 +37,17 @@ func JoinSets(source string, pieces []*Set, lineBases []int) *Set {
 		if pi < len(lineBases) && lineBases[pi] > 0 {
 			lineBase = uint64(lineBases[pi])
 		}
-		for ci, chunk := range p.recs {
-			for _, r := range chunk {
+		first := 0
+		if out.n == 0 && lineBase == 0 {
+			// The first piece's records keep their numbers (its category
+			// and chain tables open the joined ones): its full record
+			// chunks are taken over as they are, not copied.
+			first = p.n >> recChunkBits
+			out.recs = append(out.recs, p.recs[:first]...)
+			out.n = first << recChunkBits
+		}
+		for ci := first; ci < len(p.recs); ci++ {
+			for _, r := range p.recs[ci] {
 				r.off += chunkBase
 				if r.line > 0 {
 					r.line = uint32(min(uint64(r.line)+lineBase, 1<<32-1))
