@@ -92,19 +92,21 @@ scale_run() {
 		echo "load average: $LOAD_START; $(cut -d' ' -f1-3 /proc/loadavg) at the end (wall-clock times are upper bounds on a shared machine)"
 		echo "first answer = process start → first NXDOMAIN for a listed name (CPU: the process's user+system seconds by then); RSS = VmRSS of the whole process once settled (rebuild moved onto the snapshot file), B/name = RSS / names; lookup = CPU ns per Lookup on the snapshot, $((200000)) sampled names each (hit, 1-2 labels below a hit, miss)"
 		echo
-		printf '%-9s | %15s %8s %7s | %15s %8s %7s | %9s %11s | %s\n' names "cold s (CPU)" "RSS MiB" "B/name" "restart s (CPU)" "RSS MiB" "B/name" "anon/file" "snapshot MB" "lookup ns hit/sub/miss"
+		printf '%-9s | %15s %8s %7s | %15s %8s %7s | %19s %11s | %s\n' names "cold s (CPU)" "RSS MiB" "B/name" "restart s (CPU)" "RSS MiB" "B/name" "anon/file cold;rest" "snapshot MB" "lookup ns hit/sub/miss"
 		for n in "${sizes[@]}"; do
-			printf '%-9s | %15s %8s %7s | %15s %8s %7s | %9s %11s | %s/%s/%s\n' "$n" \
+			printf '%-9s | %15s %8s %7s | %15s %8s %7s | %19s %11s | %s/%s/%s\n' "$n" \
 				"${S[$n,cold]} (${S[$n,cold,cpu]})" "$((S[$n,cold,rss] / 1024))" "$(awk -v r="${S[$n,cold,rss]}" -v n="$n" 'BEGIN { printf "%.1f", r * 1024 / n }')" \
 				"${S[$n,restart]} (${S[$n,restart,cpu]})" "$((S[$n,restart,rss] / 1024))" "$(awk -v r="${S[$n,restart,rss]}" -v n="$n" 'BEGIN { printf "%.1f", r * 1024 / n }')" \
-				"$((S[$n,restart,anon] / 1024))/$((S[$n,restart,file] / 1024))" "$((S[$n,snap] / 1000000))" "${S[$n,hit]}" "${S[$n,sub]}" "${S[$n,miss]}"
+				"$((S[$n,cold,anon] / 1024))/$((S[$n,cold,file] / 1024));$((S[$n,restart,anon] / 1024))/$((S[$n,restart,file] / 1024))" "$((S[$n,snap] / 1000000))" "${S[$n,hit]}" "${S[$n,sub]}" "${S[$n,miss]}"
 		done
 		echo
 		echo "Unbound 2 threads, $first names: load (= first answer after a restart) ${S[u,load]} s, RSS $((S[u,rss] / 1024)) MiB, $(awk -v r="${S[u,rss]}" 'BEGIN { printf "%.0f", r * 1024 / 1000000 }') B/name;"
 		echo "  not run at 5M and 10M: at ~430 B/name it needs ~2.2 and ~4.3 GB, more than this shared machine should give one run."
 		echo "ratios at $first, scamblock / unbound-2t: restart to first answer $(ratio "${S[$first,restart]}" "${S[u,load]}")×, RSS $(ratio "${S[$first,restart,rss]}" "${S[u,rss]}")×"
 		echo "targets: first answer after a restart <= 0.2 s at $first: ${S[$first,restart]} s: $(cmp "${S[$first,restart]}" '<=' 0.2 && echo met || echo 'NOT met')"
-		echo "         <= 25 B/name for the whole process at $top: $(awk -v r="${S[$top,restart,rss]}" -v n="$top" 'BEGIN { printf "%.1f", r * 1024 / n }'): $(cmp "$(awk -v r="${S[$top,restart,rss]}" -v n="$top" 'BEGIN { printf "%.1f", r * 1024 / n }')" '<=' 25 && echo met || echo 'NOT met')"
+		local worst
+		worst=$(awk -v a="${S[$top,cold,rss]}" -v b="${S[$top,restart,rss]}" -v n="$top" 'BEGIN { r = a > b ? a : b; printf "%.1f", r * 1024 / n }')
+		echo "         <= 25 B/name for the whole process at $top, settled after the cold load and after the restart (the larger): $worst: $(cmp "$worst" '<=' 25 && echo met || echo 'NOT met')"
 	} | tee "$WORK/report.txt"
 	[[ -z "$OUT" ]] || cp "$WORK/report.txt" "$OUT"
 }
