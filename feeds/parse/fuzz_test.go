@@ -78,8 +78,26 @@ func FuzzLineFormats(f *testing.F) {
 				continue
 			}
 			checkParse(t, fm, data, Options{URLBlocksHost: which%2 == 1})
+			if Splittable(fm) {
+				checkPieces(t, fm, data, which)
+			}
 		}
 	})
+}
+
+// checkPieces: data cut at a line end (which picks it) parses in pieces
+// to the same report and entries as at once.
+func checkPieces(t *testing.T, fm Format, data []byte, which byte) {
+	ends := lineEnds(data)
+	if len(ends) == 0 {
+		return
+	}
+	cut := ends[int(which)%len(ends)]
+	wantRep, want := parseWhole(t, fm, data, Options{})
+	gotRep, got := parseCut(t, fm, data, Options{}, []int{cut})
+	if !reflect.DeepEqual(gotRep, wantRep) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s cut at %d: report %+v\nwant %+v", fm, cut, gotRep, wantRep)
+	}
 }
 
 var jsonFormats = []Format{FormatMetaMask, FormatPolkadot, FormatPolkadotAddress, FormatScamSnifferDomains, FormatScamSnifferCombined, FormatScamSnifferArchive, FormatSpmediaJSON, FormatAddressJSON}
