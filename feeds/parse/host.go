@@ -26,7 +26,10 @@ type parser struct {
 	opts  Options
 	emit  Emit
 	piece bool // r is a piece of a file after its first line (ParsePieces)
-	tlds  map[string]lists.TLDClass
+	// borrow hands eachLine's callbacks a view of the read buffer instead
+	// of a copy of each line: entries' values may share it (ParsePieces).
+	borrow bool
+	tlds   map[string]lists.TLDClass
 }
 
 // put emits e, filling the default category, and counts it, with its

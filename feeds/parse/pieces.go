@@ -27,6 +27,9 @@ func Splittable(f Format) bool {
 // end. Piece i's entries go to emits[i] (called from that piece's
 // goroutine only), with line numbers counted from the piece's first line:
 // lineBases[i] is the number of lines before the piece, to add to them.
+// An entry's values may share the memory of the piece's read buffer: an
+// emit function must copy what it keeps past its return (lists.SetBuilder.Add
+// copies the value into its arena); the Report keeps copies.
 //
 // The Report is the whole file's, the same as Parse's over the pieces
 // read one after the other: counts summed, the first examples of each
@@ -50,7 +53,7 @@ func ParsePieces(f Format, pieces []io.Reader, opts Options, emits []Emit) (rep 
 			if emit == nil {
 				emit = func(lists.Entry) {}
 			}
-			p := &parser{rep: &reps[i], opts: opts, emit: emit, piece: i > 0}
+			p := &parser{rep: &reps[i], opts: opts, emit: emit, piece: i > 0, borrow: true}
 			errs[i] = p.format(f, r)
 		})
 	}

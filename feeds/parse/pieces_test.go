@@ -33,7 +33,10 @@ func parseCut(t *testing.T, f Format, b []byte, opts Options, cuts []int) (Repor
 	emits := make([]Emit, len(readers))
 	for i := range readers {
 		readers[i] = bytes.NewReader(b[bounds[i]:bounds[i+1]])
-		emits[i] = func(e lists.Entry) { parts[i] = append(parts[i], e) }
+		emits[i] = func(e lists.Entry) {
+			e.Value = strings.Clone(e.Value) // a view of the read buffer (see ParsePieces)
+			parts[i] = append(parts[i], e)
+		}
 	}
 	rep, bases, err := ParsePieces(f, readers, opts, emits)
 	if err != nil {

@@ -6,6 +6,7 @@ package parse
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/scamblock/scamblock/lists"
 )
@@ -57,7 +58,7 @@ func (r *Report) Note(line int, input string, reason lists.Reason, detail string
 	}
 	r.Notes[reason]++
 	if len(r.NoteExamples[reason]) < ExamplesPerReason {
-		r.NoteExamples[reason] = append(r.NoteExamples[reason], Reject{Line: line, Input: input, Reason: reason, Detail: detail})
+		r.NoteExamples[reason] = append(r.NoteExamples[reason], Reject{Line: line, Input: strings.Clone(input), Reason: reason, Detail: detail})
 	}
 }
 
@@ -74,6 +75,8 @@ func (r *Report) Reject(line int, input string, reason lists.Reason, detail stri
 	if len(r.Examples[reason]) < ExamplesPerReason {
 		if len(input) > 200 {
 			input = input[:200] + "…"
+		} else {
+			input = strings.Clone(input) // the input may be a view of a read buffer (ParsePieces)
 		}
 		r.Examples[reason] = append(r.Examples[reason], Reject{Line: line, Input: input, Reason: reason, Detail: detail})
 	}

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/scamblock/scamblock/lists"
 )
@@ -38,9 +39,14 @@ func cutComment(s string) string {
 func (p *parser) eachLine(r io.Reader, fn func(n int, line string)) error {
 	return p.rawLines(r, func(n int, b []byte) {
 		b = bytes.TrimSpace(b)
-		if !isCommentLine(b) {
-			fn(n, string(b))
+		if isCommentLine(b) {
+			return
 		}
+		if p.borrow {
+			fn(n, unsafe.String(unsafe.SliceData(b), len(b))) // valid until fn returns; see ParsePieces
+			return
+		}
+		fn(n, string(b))
 	})
 }
 
