@@ -30,7 +30,7 @@ func TestCheckAsksTheRunningServer(t *testing.T) {
 	db.Close()
 
 	conf := filepath.Join(dir, "scamblock.yaml")
-	yaml := fmt.Sprintf("server:\n  data_dir: %s\n  dns_listen: [\"127.0.0.1:0\"]\n  http_listen: 127.0.0.1:0\n  upstreams: [\"udp://127.0.0.1:9\"]\ndefault_feeds: false\n", dir)
+	yaml := fmt.Sprintf("server:\n  data_dir: %s\n  dns_listen: [\"127.0.0.1:0\"]\n  http_listen: 127.0.0.1:0\n  upstreams: [\"udp://127.0.0.1:9\"]\ndefault_feeds: false\nguard:\n  ranking: \"\"\n", dir)
 	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}

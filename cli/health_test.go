@@ -49,7 +49,7 @@ func TestHealthCommand(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- app.RunContext(ctx, []string{"scamblock", "serve", "--dns-listen", dnsAddr, "--http-listen", httpAddr,
-			"--upstream", "udp://" + startTestUpstream(t), "--data-dir", dir, "--no-default-feeds", "--feed", feed})
+			"--upstream", "udp://" + startTestUpstream(t), "--data-dir", dir, "--no-default-feeds", "--ranking", "", "--feed", feed})
 	}()
 	t.Cleanup(func() {
 		cancel()

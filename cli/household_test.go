@@ -35,7 +35,7 @@ func TestHouseholdGuideTestName(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- app.RunContext(ctx, []string{"scamblock", "serve", "--dns-listen", dnsAddr, "--http-listen", "",
-			"--upstream", "udp://127.0.0.1:9", "--data-dir", dir, "--no-default-feeds"})
+			"--upstream", "udp://127.0.0.1:9", "--data-dir", dir, "--no-default-feeds", "--ranking", ""})
 	}()
 	defer func() {
 		cancel()

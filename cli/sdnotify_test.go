@@ -37,7 +37,7 @@ func TestServeTellsSystemdWhenReady(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- app.RunContext(ctx, []string{"scamblock", "serve", "--dns-listen", dnsAddr, "--http-listen", "",
-			"--upstream", "udp://127.0.0.1:9", "--data-dir", dir, "--no-default-feeds", "--feed", feed})
+			"--upstream", "udp://127.0.0.1:9", "--data-dir", dir, "--no-default-feeds", "--ranking", "", "--feed", feed})
 	}()
 	defer func() {
 		cancel()

@@ -73,7 +73,7 @@ func TestServeUsesTheWinningSettings(t *testing.T) {
 	fileDNS, envDNS, fileHTTP := freeAddr(t), freeAddr(t), freeAddr(t)
 	conf := filepath.Join(dir, "scamblock.yaml")
 	yaml := fmt.Sprintf("server:\n  dns_listen: [%q]\n  http_listen: %s\n  block_mode: refused\n  upstreams: [\"udp://127.0.0.1:9\"]\n"+
-		"  data_dir: %s\n  log_level: debug\n  memory_limit: 2GiB\ndefault_feeds: false\nfeeds:\n  - name: mine\n    url: %s\n", fileDNS, fileHTTP, dir, feed)
+		"  data_dir: %s\n  log_level: debug\n  memory_limit: 2GiB\ndefault_feeds: false\nguard:\n  ranking: \"\"\nfeeds:\n  - name: mine\n    url: %s\n", fileDNS, fileHTTP, dir, feed)
 	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}

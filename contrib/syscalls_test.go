@@ -51,7 +51,7 @@ func TestSyscallsAllowedByTheUnit(t *testing.T) {
 	_, port, _ := net.SplitHostPort(tracedDNS)
 	tracedDNS6 := "[::1]:" + port
 	primary := start(t, exec.Command(bin, "serve", "--dns-listen", dnstest.FreeAddr(t), "--http-listen", "", "--upstream", "udp://127.0.0.1:9",
-		"--data-dir", filepath.Join(dir, "primary"), "--no-default-feeds", "--feed", list,
+		"--data-dir", filepath.Join(dir, "primary"), "--no-default-feeds", "--ranking", "", "--feed", list,
 		"--rpz-listen", primaryRPZ, "--rpz-notify", tracedDNS))
 
 	// The traced service: what the unit runs, plus a follower and a zone.
@@ -64,7 +64,7 @@ func TestSyscallsAllowedByTheUnit(t *testing.T) {
 	trace := filepath.Join(dir, "trace")
 	cmd := exec.Command(strace, "-f", "-qq", "-o", trace, bin, "serve", "--dns-listen", tracedDNS, "--dns-listen", tracedDNS6,
 		"--http-listen", tracedHTTP, "--upstream", "udp://127.0.0.1:9", "--data-dir", filepath.Join(dir, "traced"),
-		"--follow", primaryRPZ, "--follow-zone", "rpz.scamblock", "--rpz-listen", tracedRPZ)
+		"--follow", primaryRPZ, "--follow-zone", "rpz.scamblock", "--rpz-listen", tracedRPZ, "--ranking", "")
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+notify)
 	traced := start(t, cmd)
 	buf := make([]byte, 512)
