@@ -498,6 +498,47 @@ func (m *Updater) tempDir() string {
 
 // refresh fetches and parses fs once. On any failure, or when the shrink
 // guard refuses the new copy, the last good Set stays in use.
+// keepUnchanged records a fetch that brought nothing new (304 Not Modified,
+// or the same bytes): the Set stays, the validators and fetch time move on.
+func (m *Updater) keepUnchanged(fs *feedState, log *slog.Logger, start time.Time, prev cacheMeta, resp *Response) {
+	meta := prev
+	meta.FetchedAt = start
+	meta.ETag, meta.LastModified = resp.ETag, resp.LastModified
+	m.succeed(fs, start, nil, meta)
+	m.storeMeta(log, fs.feed, meta)
+	m.warnIfStale(fs, start)
+	log.Debug("feed unchanged", slog.Bool("not_modified", resp.NotModified), slog.Duration("took", time.Since(start)))
+}
+
+// adoptSeed takes the feed's Set from the lists' snapshot when the
+// download has the checksum the snapshot was built from; false: parse it.
+func (m *Updater) adoptSeed(fs *feedState, log *slog.Logger, start time.Time, sha256 string, notify bool) bool {
+	set, seeded, ok := m.takeSeed(fs, sha256)
+	if !ok {
+		return false
+	}
+	m.succeed(fs, start, set, seeded)
+	m.warnIfStale(fs, start)
+	log.Info("feed unchanged since the lists' snapshot; its Set is taken from it", slog.Int("entries", set.Len()), slog.Duration("took", time.Since(start)))
+	if notify {
+		m.notify()
+	}
+	return true
+}
+
+// cacheDownload moves a downloaded body into the last-good cache with its
+// metadata; a failure is logged and the feed is used from memory.
+func (m *Updater) cacheDownload(log *slog.Logger, f Feed, resp *Response, meta cacheMeta) {
+	if m.cache == nil || !f.IsRemote() || !resp.IsTemp() {
+		return
+	}
+	if err := m.cache.store(f.Name, resp.Path, meta); err != nil {
+		log.Warn("feed not cached on disk; using it from memory", slog.Any("error", err))
+		return
+	}
+	resp.temp = false // renamed into the cache
+}
+
 func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error {
 	fs.refreshMu.Lock()
 	defer fs.refreshMu.Unlock()
@@ -529,28 +570,14 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 	}
 
 	if resp.NotModified || (hasSet && resp.SHA256 == prev.SHA256 && prev.URL == f.URL) {
-		meta := prev
-		meta.FetchedAt = start
-		meta.ETag, meta.LastModified = resp.ETag, resp.LastModified
-		m.succeed(fs, start, nil, meta)
-		m.storeMeta(log, f, meta)
-		m.warnIfStale(fs, start)
-		log.Debug("feed unchanged", slog.Bool("not_modified", resp.NotModified), slog.Duration("took", time.Since(start)))
+		m.keepUnchanged(fs, log, start, prev, resp)
 		return nil
 	}
 	if resp.Size == 0 && f.ShrinkGuard > 0 {
 		return m.fail(fs, log, start, errors.New("refused: the download is empty"))
 	}
-	if !hasSet {
-		if set, seeded, ok := m.takeSeed(fs, resp.SHA256); ok { // unchanged since the snapshot: its Set, no parse
-			m.succeed(fs, start, set, seeded)
-			m.warnIfStale(fs, start)
-			log.Info("feed unchanged since the lists' snapshot; its Set is taken from it", slog.Int("entries", set.Len()), slog.Duration("took", time.Since(start)))
-			if notify {
-				m.notify()
-			}
-			return nil
-		}
+	if !hasSet && m.adoptSeed(fs, log, start, resp.SHA256, notify) { // unchanged since the snapshot: its Set, no parse
+		return nil
 	}
 	pf := f
 	if pf.Format == "" && hasSet && prev.URL == f.URL {
@@ -589,13 +616,7 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 			meta.ChangedAt, meta.StaleWarned = prev.ChangedAt, prev.StaleWarned
 		}
 	}
-	if m.cache != nil && f.IsRemote() && resp.IsTemp() {
-		if err := m.cache.store(f.Name, resp.Path, meta); err != nil {
-			log.Warn("feed not cached on disk; using it from memory", slog.Any("error", err))
-		} else {
-			resp.temp = false // renamed into the cache
-		}
-	}
+	m.cacheDownload(log, f, resp, meta)
 	m.succeed(fs, start, set, meta)
 	m.warnIfStale(fs, start) // a first copy may be old (Last-Modified)
 	if hasSet && prev.StaleWarned.After(prev.ChangedAt) && meta.ChangedAt != prev.ChangedAt {
