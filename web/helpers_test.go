@@ -53,8 +53,9 @@ func startBrowser() func() {
 		chromedp.WindowSize(1000, 760),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		// The test feed's names (.top) reach the test server, as the DNS
-		// answer of --block-mode ip:ADDR would send them.
-		chromedp.Flag("host-resolver-rules", "MAP *.top 127.0.0.1"),
+		// answer of --block-mode ip:ADDR would send them; every other name
+		// (Chromium's own services) fails at once: only loopback is a target.
+		chromedp.Flag("host-resolver-rules", "MAP *.top 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
