@@ -52,7 +52,7 @@ REV=$(token reviewer)
 ADM=$(token admin)
 [ -n "$SUB" ] && [ -n "$REV" ] && [ -n "$ADM" ] || { echo "pages.sh: could not create tokens" >&2; exit 1; }
 
-"$WORK/scamblock" serve --no-default-feeds --data-dir "$data" --feed-max-size 1GiB \
+"$WORK/scamblock" serve --no-default-feeds --ranking "" --data-dir "$data" --feed-max-size 1GiB \
 	--feed "bench=$WORK/list/list.txt" "${extra[@]}" \
 	--dns-listen "$DNS" --http-listen "$HTTP" --upstream udp://127.0.0.1:9 \
 	--block-mode ip:127.0.0.1 --log-level warn >"$WORK/serve.log" 2>&1 &

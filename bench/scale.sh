@@ -22,7 +22,7 @@ scale_sb() {
 		settled=$(($(grep -c "lists now read from the snapshot file.*names=[1-9]\|feeds unchanged since the lists were compiled; no rebuild" "$dir/server.log" 2>/dev/null || true) + 1))
 		shed=$(($(grep -c "heap returned to the OS" "$dir/server.log" 2>/dev/null || true) + 1))
 		start=$(date +%s%N)
-		"$BIN/sb-under-test" serve --no-default-feeds --feed "bench=$dir/feed/list.txt" --feed-max-size 8GiB \
+		"$BIN/sb-under-test" serve --no-default-feeds --ranking "" --feed "bench=$dir/feed/list.txt" --feed-max-size 8GiB \
 			--dns-listen "127.0.0.1:$port" --http-listen "" --upstream "udp://127.0.0.1:9" \
 			--data-dir "$dir/data" --cache-size 100000 --log-level info --memory-limit "$limit" >>"$dir/server.log" 2>&1 &
 		pid=$!

@@ -48,7 +48,7 @@ func startServer(ctx context.Context, bin, dir, feed, upstream string) (*server,
 	if err != nil {
 		return nil, err
 	}
-	s.cmd = exec.Command(bin, "serve", "--data-dir", filepath.Join(dir, "data"), "--no-default-feeds", "--feed", "soak="+feed,
+	s.cmd = exec.Command(bin, "serve", "--data-dir", filepath.Join(dir, "data"), "--no-default-feeds", "--ranking", "", "--feed", "soak="+feed,
 		"--dns-listen", s.dns, "--http-listen", s.http, "--upstream", "udp://"+upstream, "--log-level", "warn")
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
