@@ -121,25 +121,21 @@ func printImport(w io.Writer, res blocklist.ImportResult, urlBlocksHost bool) {
 }
 
 func printRejects(w io.Writer, indent string, r parse.Report) {
-	reasons := make([]string, 0, len(r.Rejected))
-	for reason := range r.Rejected {
+	printReasons(w, indent, "rejected (%s): %d", r.Rejected, r.Examples)
+	printReasons(w, indent, "noted (%s): %d — accepted, with this to know", r.Notes, r.NoteExamples)
+}
+
+// printReasons writes one line per reason, in reason order, with its
+// examples (file:line and the text) below it.
+func printReasons(w io.Writer, indent, format string, counts map[lists.Reason]int, examples map[lists.Reason][]parse.Reject) {
+	reasons := make([]string, 0, len(counts))
+	for reason := range counts {
 		reasons = append(reasons, string(reason))
 	}
 	sort.Strings(reasons)
 	for _, reason := range reasons {
-		fmt.Fprintf(w, "%s  rejected (%s): %d\n", indent, reason, r.Rejected[lists.Reason(reason)])
-		for _, ex := range r.Examples[lists.Reason(reason)] {
-			fmt.Fprintf(w, "%s      %s\n", indent, ex)
-		}
-	}
-	notes := make([]string, 0, len(r.Notes))
-	for reason := range r.Notes {
-		notes = append(notes, string(reason))
-	}
-	sort.Strings(notes)
-	for _, reason := range notes {
-		fmt.Fprintf(w, "%s  noted (%s): %d — accepted, with this to know\n", indent, reason, r.Notes[lists.Reason(reason)])
-		for _, ex := range r.NoteExamples[lists.Reason(reason)] {
+		fmt.Fprintf(w, "%s  "+format+"\n", indent, reason, counts[lists.Reason(reason)])
+		for _, ex := range examples[lists.Reason(reason)] {
 			fmt.Fprintf(w, "%s      %s\n", indent, ex)
 		}
 	}
