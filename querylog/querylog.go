@@ -145,42 +145,46 @@ func (l *Logger) Log(e *Entry) {
 	}
 }
 
+// drainEvery is how often Run takes what is queued, writes it and flushes:
+// the log is at most this far behind. The writer never waits on the queue
+// itself, so a query never wakes it: a receiver parked on an empty channel
+// made every few queries a goroutine wake-up on the query path (a full log
+// cost 16-21 % of qps at 100k qps on 2 CPUs).
+const drainEvery = 10 * time.Millisecond
+
 // Run writes queued entries until ctx ends, then writes what is queued and
-// closes the file. Writes are buffered and flushed whenever the queue runs
-// empty, so a quiet server's log is current.
+// closes the file. Every drainEvery it writes what was queued meanwhile and
+// flushes, so a quiet server's log is current within that time.
 func (l *Logger) Run(ctx context.Context) error {
 	defer l.out.Close()
 	w := bufio.NewWriterSize(l.out, 64<<10)
 	buf := make([]byte, 0, 512)
 	var werr error
-	write := func(e *Entry) {
-		buf = l.appendJSON(buf[:0], e)
-		if _, err := w.Write(buf); err != nil && werr == nil {
-			werr = err
+	drain := func() {
+		n := len(l.queue)
+		if n == 0 {
+			return
 		}
-		l.written.Inc()
-	}
-	for {
-		select {
-		case e := <-l.queue:
-			write(&e)
-			for len(l.queue) > 0 && w.Available() > 512 {
-				e := <-l.queue
-				write(&e)
-			}
-			if len(l.queue) == 0 {
-				if err := w.Flush(); err != nil && werr == nil {
-					werr = err
-				}
-			}
-		case <-ctx.Done():
-			for len(l.queue) > 0 {
-				e := <-l.queue
-				write(&e)
-			}
-			if err := w.Flush(); err != nil && werr == nil {
+		for range n {
+			e := <-l.queue
+			buf = l.appendJSON(buf[:0], &e)
+			if _, err := w.Write(buf); err != nil && werr == nil {
 				werr = err
 			}
+		}
+		l.written.Add(float64(n))
+		if err := w.Flush(); err != nil && werr == nil {
+			werr = err
+		}
+	}
+	tick := time.NewTicker(drainEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			drain()
+		case <-ctx.Done():
+			drain()
 			if werr != nil {
 				return fmt.Errorf("query log %s: %w", l.cfg.Path, werr)
 			}
