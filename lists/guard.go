@@ -194,19 +194,7 @@ func (g *Guard) Check(name string) (rule string, guarded bool) {
 	if ps, _ := publicsuffix.PublicSuffix(name); ps == name {
 		return RulePublicSuffix, true
 	}
-	if g == nil {
-		return "", false
-	}
-	if g.isPlatform(name) {
-		return RulePlatform, true
-	}
-	if g.isPopular(name) {
-		return RulePopular, true
-	}
-	if _, r := g.RankedBase(name); r > 0 {
-		return RuleRanked, true
-	}
-	return "", false
+	return g.checkSites(name)
 }
 
 // checkSites is Check without the public-suffix rule (for names that are
