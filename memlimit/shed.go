@@ -11,9 +11,9 @@ import (
 // Shedder hands the heap back to the OS after most of it became garbage at
 // once: the lists moved from the heap onto the mmapped snapshot file, so
 // the rebuild's heap copy of the names and the table (tens of bytes a
-// name) is garbage. It is the one-time scavenge issue 15.3 allows beside
-// the memory limit (issue 10.4 removed the forced collection after every
-// rebuild), because the runtime alone is slow to do it here:
+// name) is garbage. It is the one scavenge kept beside the memory limit
+// (issue 10.4 removed the forced collection after every rebuild), for issue
+// 15.3's bytes per name, because the runtime alone is slow to do it here:
 //
 //   - nothing starts a collection: the heap goal is twice the live heap the
 //     last cycle marked, which still held the lists, so the next cycle is
