@@ -46,7 +46,7 @@ scale_sb() {
 		stop "$pid"
 	done
 	S[$n,snap]=$(stat -c %s "$dir/data/lists.snapshot")
-	read -r S[$n,hit] S[$n,sub] S[$n,miss] _ < <("$BIN/lookupns" -snapshot "$dir/data/lists.snapshot" -list "$dir/feed/list.txt" | tr '=' ' ' | awk '{ print $2, $4, $6, $8 }')
+	read -r S[$n,hit] S[$n,sub] S[$n,miss] _ S[$n,mem] S[$n,table] < <("$BIN/lookupns" -snapshot "$dir/data/lists.snapshot" -list "$dir/feed/list.txt" | tr '=' ' ' | awk '{ print $2, $4, $6, $8, $10, $12 }')
 }
 
 # scale_unbound DIR: Unbound 2 threads on the 1M list: load time and RSS.
@@ -65,6 +65,21 @@ scale_unbound() {
 	sleep 3
 	S[u,rss]=$(rss_kb "$pid")
 	stop "$pid"
+}
+
+# scale_ratios FIRST TOP: each lookup column's growth from FIRST to TOP names
+# beside the log bound log(TOP)/log(FIRST) and the memory reference's growth.
+scale_ratios() {
+	local a=$1 b=$2
+	awk -v a="$a" -v b="$b" -v h1="${S[$a,hit]}" -v h2="${S[$b,hit]}" -v s1="${S[$a,sub]}" -v s2="${S[$b,sub]}" \
+		-v m1="${S[$a,miss]}" -v m2="${S[$b,miss]}" -v r1="${S[$a,mem]}" -v r2="${S[$b,mem]}" 'BEGIN {
+		bound = log(b) / log(a); h = h2 / h1; s = s2 / s1; m = m2 / m1; r = r2 / r1
+		worst = h; if (s > worst) worst = s; if (m > worst) worst = m
+		printf "lookup growth %d -> %d names: hit %.2fx, sub %.2fx, miss %.2fx; log bound log(%d)/log(%d) = %.3fx; memory reference %.2fx\n", a, b, h, s, m, b, a, bound, r
+		if (worst <= bound) print "         growth <= log(n): met"
+		else if (worst <= r) printf "         growth <= log(n): NOT met (worst %.2fx), but within the memory reference'"'"'s %.2fx: the growth is the memory hierarchy'"'"'s (same reads per lookup, each dearer)\n", worst, r
+		else printf "         growth <= log(n): NOT met (worst %.2fx, above the memory reference'"'"'s %.2fx)\n", worst, r
+	}'
 }
 
 scale_run() {
@@ -90,15 +105,16 @@ scale_run() {
 		echo "scamblock at scale: $(cat "$big/counts.txt")"
 		echo "machine: $(nproc) CPUs, $(uname -r), $(go version | awk '{print $3}'), scamblock $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- 2>/dev/null || echo '+dirty')"
 		echo "load average: $LOAD_START; $(cut -d' ' -f1-3 /proc/loadavg) at the end (wall-clock times are upper bounds on a shared machine)"
-		echo "first answer = process start → first NXDOMAIN for a listed name (CPU: the process's user+system seconds by then); RSS = VmRSS of the whole process once settled (rebuild moved onto the snapshot file), B/name = RSS / names; lookup = CPU ns per Lookup on the snapshot, $((200000)) sampled names each (hit, 1-2 labels below a hit, miss)"
+		echo "first answer = process start → first NXDOMAIN for a listed name (CPU: the process's user+system seconds by then); RSS = VmRSS of the whole process once settled (rebuild moved onto the snapshot file), B/name = RSS / names; lookup = CPU ns per Lookup on the snapshot, $((200000)) sampled names each (hit, 1-2 labels below a hit, miss), asked in random order, median of 5 rounds; mem = CPU ns per random dependent 8-byte read over an anonymous array as large as the slot table (table MB): the hardware's cost of one cache miss at that size"
 		echo
-		printf '%-9s | %15s %8s %7s | %15s %8s %7s | %19s %11s | %s\n' names "cold s (CPU)" "RSS MiB" "B/name" "restart s (CPU)" "RSS MiB" "B/name" "anon/file cold;rest" "snapshot MB" "lookup ns hit/sub/miss"
+		printf '%-9s | %15s %8s %7s | %15s %8s %7s | %19s %11s | %22s | %s\n' names "cold s (CPU)" "RSS MiB" "B/name" "restart s (CPU)" "RSS MiB" "B/name" "anon/file cold;rest" "snapshot MB" "lookup ns hit/sub/miss" "mem ns (table MB)"
 		for n in "${sizes[@]}"; do
-			printf '%-9s | %15s %8s %7s | %15s %8s %7s | %19s %11s | %s/%s/%s\n' "$n" \
+			printf '%-9s | %15s %8s %7s | %15s %8s %7s | %19s %11s | %22s | %s (%s)\n' "$n" \
 				"${S[$n,cold]} (${S[$n,cold,cpu]})" "$((S[$n,cold,rss] / 1024))" "$(awk -v r="${S[$n,cold,rss]}" -v n="$n" 'BEGIN { printf "%.1f", r * 1024 / n }')" \
 				"${S[$n,restart]} (${S[$n,restart,cpu]})" "$((S[$n,restart,rss] / 1024))" "$(awk -v r="${S[$n,restart,rss]}" -v n="$n" 'BEGIN { printf "%.1f", r * 1024 / n }')" \
-				"$((S[$n,cold,anon] / 1024))/$((S[$n,cold,file] / 1024));$((S[$n,restart,anon] / 1024))/$((S[$n,restart,file] / 1024))" "$((S[$n,snap] / 1000000))" "${S[$n,hit]}" "${S[$n,sub]}" "${S[$n,miss]}"
+				"$((S[$n,cold,anon] / 1024))/$((S[$n,cold,file] / 1024));$((S[$n,restart,anon] / 1024))/$((S[$n,restart,file] / 1024))" "$((S[$n,snap] / 1000000))" "${S[$n,hit]}/${S[$n,sub]}/${S[$n,miss]}" "${S[$n,mem]}" "${S[$n,table]}"
 		done
+		scale_ratios "$first" "$top"
 		echo
 		echo "Unbound 2 threads, $first names: load (= first answer after a restart) ${S[u,load]} s, RSS $((S[u,rss] / 1024)) MiB, $(awk -v r="${S[u,rss]}" 'BEGIN { printf "%.0f", r * 1024 / 1000000 }') B/name;"
 		echo "  not run at 5M and 10M: at ~430 B/name it needs ~2.2 and ~4.3 GB, more than this shared machine should give one run."

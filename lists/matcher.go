@@ -2,6 +2,7 @@ package lists
 
 import (
 	"strings"
+	"unsafe"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -236,6 +237,15 @@ func (m *Matcher) hit(ref uint32) Hit {
 		}
 	}
 	return h
+}
+
+// TableBytes is the size of the slot table, the structure every Lookup
+// reads first (one random read per name or parent asked).
+func (m *Matcher) TableBytes() int {
+	if m == nil {
+		return 0
+	}
+	return len(m.slots) * int(unsafe.Sizeof(m.slots[0]))
 }
 
 // Len is the number of distinct listed names (blocked or allowed).
