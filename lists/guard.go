@@ -4,8 +4,6 @@ import (
 	_ "embed"
 	"strings"
 	"sync"
-
-	"golang.org/x/net/publicsuffix"
 )
 
 // Guard rules: the reasons a Block entry is not applied.
@@ -191,7 +189,7 @@ func (g *Guard) Check(name string) (rule string, guarded bool) {
 	if name == "" {
 		return RulePublicSuffix, true
 	}
-	if ps, _ := publicsuffix.PublicSuffix(name); ps == name {
+	if isPublicSuffixName(name) {
 		return RulePublicSuffix, true
 	}
 	return g.checkSites(name)

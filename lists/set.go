@@ -3,11 +3,8 @@ package lists
 import (
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"unsafe"
-
-	"golang.org/x/net/publicsuffix"
 )
 
 // Set is one source's entries in compact form: the values live back to
@@ -270,16 +267,6 @@ func (b *SetBuilder) flushPS() {
 		defer b.psWait.Done()
 		find()
 	}()
-}
-
-// isPublicSuffixValue reports whether a domain (or a URL indicator's
-// host) is itself a public suffix.
-func isPublicSuffixValue(v string) bool {
-	if k := strings.IndexByte(v, '/'); k >= 0 {
-		v = v[:k]
-	}
-	ps, _ := publicsuffix.PublicSuffix(v)
-	return ps == v
 }
 
 // Len is the number of entries added so far.
