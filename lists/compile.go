@@ -107,6 +107,7 @@ func Compile(sets []*Set, opts CompileOptions) (*Matcher, CompileReport) {
 	codes := c.siteCodes()
 	c.rankedConsensus(cmp.Or(opts.Consensus, DefaultConsensus), codes)
 	c.applyBlocks(codes)
+	c.settle()
 	c.sortIndexes()
 	return c.m, c.report()
 }
@@ -125,6 +126,50 @@ type compiler struct {
 	lastSet []uint16
 	// agreed holds the ranked names whose block consensus reached.
 	agreed map[string]bool
+	// tally counts the table writes; settle moves it into the Matcher.
+	tally tally
+}
+
+// tally is what table writes count. The compiler's own (whose reports are
+// the compiler's) takes the serial writes; insertWindow's parts, which
+// write disjoint slot ranges at once, have one each, added to it by add.
+type tally struct {
+	reports  []SourceReport // Applied, Duplicates, OverriddenByAllow
+	count    int            // names placed
+	tlds     bool           // a single-label name was placed
+	subs     map[uint32]uint32
+	listings []hashRef // domain entries that took no slot
+}
+
+// add adds part's counts to t and empties part.
+func (t *tally) add(part *tally) {
+	for i := range part.reports {
+		r, p := &t.reports[i], &part.reports[i]
+		r.Applied += p.Applied
+		r.Duplicates += p.Duplicates
+		r.OverriddenByAllow += p.OverriddenByAllow
+		*p = SourceReport{}
+	}
+	t.count += part.count
+	t.tlds = t.tlds || part.tlds
+	for k, v := range part.subs {
+		if t.subs == nil {
+			t.subs = map[uint32]uint32{}
+		}
+		t.subs[k] = v
+	}
+	t.listings = append(t.listings, part.listings...)
+	part.count, part.tlds, part.subs, part.listings = 0, false, nil, part.listings[:0]
+}
+
+// settle moves the tally's names, subtree deciders and unplaced listings
+// into the Matcher (its reports are the compiler's already).
+func (c *compiler) settle() {
+	m := c.m
+	m.count = c.tally.count
+	m.tlds = c.tally.tlds
+	m.subs = c.tally.subs
+	m.listings = append(m.listings, c.tally.listings...)
 }
 
 func newCompiler(opts CompileOptions) compiler {
@@ -180,6 +225,7 @@ func (c *compiler) layout(userAllow *Set, sets []*Set) {
 	m.sets = all
 	m.bases = make([]uint32, len(all)+1)
 	c.reports = make([]SourceReport, len(all))
+	c.tally.reports = c.reports
 	capacity := 0
 	for i, s := range all {
 		m.bases[i+1] = m.bases[i] + uint32(s.n)
@@ -241,9 +287,9 @@ func (c *compiler) index(rp *SourceReport, s *Set, ri, ref uint32, kind Kind) {
 
 // listUnplaced puts a domain entry that takes no slot in the name index,
 // so that Explain still finds it.
-func (c *compiler) listUnplaced(ref uint32, name string, r setRec) {
+func (t *tally) listUnplaced(ref uint32, name string, r setRec) {
 	if r.kind() == KindDomain {
-		c.m.listings = append(c.m.listings, hashRef{hashName(name), ref})
+		t.listings = append(t.listings, hashRef{hashName(name), ref})
 	}
 }
 
@@ -279,8 +325,8 @@ func (c *compiler) insert(si int, ref uint32, name string, r setRec) {
 			break
 		}
 		if slotTag(sl) == tag && m.listedName(slotFull(sl)-1) == name {
-			c.relist(p, si, ref, r)
-			c.listUnplaced(ref, name, r)
+			c.relist(&c.tally, p, si, ref, r)
+			c.tally.listUnplaced(ref, name, r)
 			return
 		}
 		p++
@@ -288,30 +334,30 @@ func (c *compiler) insert(si int, ref uint32, name string, r setRec) {
 			p = 0
 		}
 	}
-	c.place(p, si, ref, r, tag, strings.IndexByte(name, '.') < 0)
+	c.place(&c.tally, p, si, ref, r, tag, strings.IndexByte(name, '.') < 0)
 }
 
 // place puts global reference ref of set si, whose name is new to the
-// table, in the free slot p.
-func (c *compiler) place(p, si int, ref uint32, r setRec, tag uint64, singleLabel bool) {
-	m := c.m
+// table, in the free slot p, counted in t.
+func (c *compiler) place(t *tally, p, si int, ref uint32, r setRec, tag uint64, singleLabel bool) {
 	mode := uint64(subSame)
 	if r.exact() {
 		mode = subNone
 	}
-	m.slots[p] = tag<<34 | mode<<32 | uint64(ref+1)
+	c.m.slots[p] = tag<<34 | mode<<32 | uint64(ref+1)
 	if singleLabel {
-		m.tlds = true
+		t.tlds = true
 	}
 	c.lastSet[p] = uint16(si + 1)
-	m.count++
-	c.reports[si].Applied++
+	t.count++
+	t.reports[si].Applied++
 }
 
-// relist handles an entry of set si naming the name already in slot p.
-func (c *compiler) relist(p, si int, ref uint32, r setRec) {
+// relist handles an entry of set si naming the name already in slot p,
+// counted in t.
+func (c *compiler) relist(t *tally, p, si int, ref uint32, r setRec) {
 	m := c.m
-	rp := &c.reports[si]
+	rp := &t.reports[si]
 	sl := m.slots[p]
 	addsSub := slotMode(sl) == subNone && !r.exact()
 	if c.lastSet[p] == uint16(si+1) && !addsSub {
@@ -323,10 +369,10 @@ func (c *compiler) relist(p, si int, ref uint32, r setRec) {
 		rp.OverriddenByAllow++
 	}
 	if addsSub {
-		if m.subs == nil {
-			m.subs = map[uint32]uint32{}
+		if t.subs == nil {
+			t.subs = map[uint32]uint32{}
 		}
-		m.subs[slotFull(sl)] = ref + 1
+		t.subs[slotFull(sl)] = ref + 1
 		m.slots[p] = sl&^(3<<32) | subOther<<32
 	}
 	rp.Applied++

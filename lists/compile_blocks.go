@@ -85,10 +85,13 @@ var codeRules = [...]string{codeSkip: "", codeOpen: "", codePlatform: RulePlatfo
 // position (insertWindow).
 func (c *compiler) applyBlocks(codes []uint8) {
 	total := len(codes)
-	w := &insertWindow{items: make([]insertItem, min(total, insertWindowSize))}
 	parts := 1
 	if total >= 1<<16 {
 		parts = runtime.GOMAXPROCS(0)
+	}
+	w := &insertWindow{items: make([]insertItem, min(total, insertWindowSize)), parts: make([]insertPart, parts)}
+	for i := range w.parts {
+		w.parts[i].tally.reports = make([]SourceReport, len(c.reports))
 	}
 	ends := make([]int, parts)
 	for lo := 0; lo < total; lo += insertWindowSize {
@@ -165,7 +168,7 @@ func (c *compiler) refused(rp *SourceReport, s *Set, ri, ref uint32, r setRec, n
 		}
 	}
 	if guarded {
-		c.listUnplaced(ref, name, r)
+		c.tally.listUnplaced(ref, name, r)
 		c.m.guarded = append(c.m.guarded, guardedRef{ref: ref, rule: ruleID(rule)})
 		if rp.Guarded == nil {
 			rp.Guarded = map[string]int{}
@@ -177,7 +180,7 @@ func (c *compiler) refused(rp *SourceReport, s *Set, ri, ref uint32, r setRec, n
 		return true
 	}
 	if c.userAllowed(name) {
-		c.listUnplaced(ref, name, r)
+		c.tally.listUnplaced(ref, name, r)
 		c.m.dropped = append(c.m.dropped, ref)
 		rp.AllowedByUser++
 		return true
@@ -213,7 +216,20 @@ type insertWindow struct {
 	keep   []insertItem // those to insert, in entry order (the start of items)
 	sorted []insertItem // keep in table order
 	counts [1 << insertBucketBits]int
+	parts  []insertPart // one per CPU
 }
+
+// insertPart is one CPU's share of a window's inserts: the entries whose
+// table positions fall in one range of buckets, which it writes alone.
+type insertPart struct {
+	items  []insertItem // sorted, in the part's buckets
+	lo, hi int          // the slots the part may write
+	spill  []insertItem // entries whose probe reached hi: inserted after the parts
+	tally  tally
+}
+
+// insertParallelMin is the fewest entries a window splits across the CPUs.
+const insertParallelMin = 1 << 12
 
 // insertWindow inserts the waiting entries in the order of their table
 // positions (a counting sort by the top bits of the position, stable):
@@ -221,10 +237,52 @@ type insertWindow struct {
 // a cache miss each. Entries of one name share a position, so they keep
 // their order, and the first still decides: the result is the same as
 // inserting them in entry order.
+//
+// A large window is split by position across the CPUs: part i takes the
+// entries of its range of buckets and writes only the slots from its
+// first bucket's position to the next part's. An entry whose probe would
+// leave that range waits (spill) and is inserted after the parts, with
+// the whole table to probe. All entries of a name start at the same slot
+// and so go to the same part, in order; the later ones of a spilled name
+// spill too (the slots it probed are still full), so the first still
+// decides.
 func (c *compiler) insertWindow(w *insertWindow) {
 	if len(w.keep) == 0 {
 		return
 	}
+	c.sortWindow(w)
+	nslots := len(c.m.slots)
+	if len(w.sorted) < insertParallelMin || len(w.parts) < 2 {
+		for _, it := range w.sorted {
+			c.insertKeyed(&c.tally, it, 0, nslots)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range w.parts {
+		pt := &w.parts[i]
+		wg.Go(func() {
+			pt.spill = pt.spill[:0]
+			for _, it := range pt.items {
+				if !c.insertKeyed(&pt.tally, it, pt.lo, pt.hi) {
+					pt.spill = append(pt.spill, it)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i := range w.parts {
+		pt := &w.parts[i]
+		c.tally.add(&pt.tally)
+		for _, it := range pt.spill {
+			c.insertKeyed(&c.tally, it, 0, nslots)
+		}
+	}
+}
+
+// sortWindow sorts w.keep by table position into w.sorted (stable) and
+// cuts it into w.parts.
+func (c *compiler) sortWindow(w *insertWindow) {
 	const shift = 32 - insertBucketBits
 	clear(w.counts[:])
 	for _, it := range w.keep {
@@ -239,25 +297,39 @@ func (c *compiler) insertWindow(w *insertWindow) {
 		w.sorted = make([]insertItem, len(w.keep), len(w.items))
 	}
 	w.sorted = w.sorted[:len(w.keep)]
+	nslots, np := len(c.m.slots), len(w.parts)
+	for i := range w.parts { // w.counts[b] is where bucket b starts
+		pt := &w.parts[i]
+		first, next := len(w.counts)*i/np, len(w.counts)*(i+1)/np
+		pt.lo, pt.hi = slotOf(uint64(first)<<shift, nslots), nslots
+		end := len(w.sorted)
+		if i+1 < np {
+			pt.hi, end = slotOf(uint64(next)<<shift, nslots), w.counts[next]
+		}
+		pt.items = w.sorted[w.counts[first]:end]
+	}
 	for _, it := range w.keep {
 		b := uint32(it.key) >> shift
 		w.sorted[w.counts[b]] = it
 		w.counts[b]++
 	}
-	for _, it := range w.sorted {
-		c.insertKeyed(it)
-	}
 }
 
 // insertKeyed is insert for a waiting entry: its name is read only when
-// a slot's tag matches.
-func (c *compiler) insertKeyed(it insertItem) {
+// a slot's tag matches. It probes and writes only slots [lo, hi), and
+// wraps around only when that is the whole table; false means the entry
+// is not in the table because its probe would leave the range.
+func (c *compiler) insertKeyed(t *tally, it insertItem, lo, hi int) bool {
 	m := c.m
 	si := m.setIndex(it.ref)
 	r := setRec{flags: it.flags}
 	nslots := len(m.slots)
+	wrap := lo == 0 && hi == nslots
 	tag := tagOf(it.key)
 	p := slotOf(it.key, nslots)
+	if p < lo || p >= hi {
+		return false
+	}
 	for {
 		sl := m.slots[p]
 		if sl == 0 {
@@ -265,15 +337,19 @@ func (c *compiler) insertKeyed(it insertItem) {
 		}
 		if slotTag(sl) == tag {
 			if name := m.listedName(it.ref); m.listedName(slotFull(sl)-1) == name {
-				c.relist(p, si, it.ref, r)
-				c.listUnplaced(it.ref, name, r)
-				return
+				c.relist(t, p, si, it.ref, r)
+				t.listUnplaced(it.ref, name, r)
+				return true
 			}
 		}
 		p++
-		if p == nslots {
+		if p == hi {
+			if !wrap {
+				return false
+			}
 			p = 0
 		}
 	}
-	c.place(p, si, it.ref, r, tag, it.single)
+	c.place(t, p, si, it.ref, r, tag, it.single)
+	return true
 }
