@@ -38,8 +38,44 @@ func isPublicSuffixName(name string) bool {
 // l1.rest is a node: in pslNames) or rest's children are a wildcard (in
 // pslWildcards); or if the name parses as an IP address, which x/net
 // returns whole. Everything else is a proper suffix of the name.
+//
+// Two bitmaps of the names' hashes, small enough to stay in the CPU's
+// cache, answer first: a name whose bit is clear is not in the map, and
+// most names take no map read.
 type pslFilter struct {
 	marks map[string]uint8 // pslNode | pslWildParent
+	nodes [1 << (pslNodeBits - 6)]uint64
+	wild  [1 << (pslWildBits - 6)]uint64
+}
+
+// The bitmaps' sizes (log2 of their bits): ~9,100 nodes in 2^17 bits (16
+// KiB), ~280 wildcard parents in 2^13. Of bench/cmd/listgen's 1M names,
+// 6.3 % pass the first and 4.2 % the second to a map read (a map read for
+// every name was twice the filter's CPU in a cold load's profile).
+const (
+	pslNodeBits = 17
+	pslWildBits = 13
+)
+
+// pslHash is a quick hash of v for the bitmaps: its length and its
+// first 8 bytes, without a loop over the rest.
+func pslHash(v string) uint64 {
+	var w uint64
+	if len(v) >= 8 {
+		w = uint64(v[0]) | uint64(v[1])<<8 | uint64(v[2])<<16 | uint64(v[3])<<24 |
+			uint64(v[4])<<32 | uint64(v[5])<<40 | uint64(v[6])<<48 | uint64(v[7])<<56
+	} else {
+		for i := range len(v) {
+			w |= uint64(v[i]) << (8 * i)
+		}
+	}
+	return w ^ uint64(len(v))*0xff51afd7ed558ccd
+}
+
+// pslBit is the bit of hash h in a bitmap of 2^bits bits.
+func pslBit(h uint64, bits uint) (word int, mask uint64) {
+	b := (h * 0x9e3779b97f4a7c15) >> (64 - bits)
+	return int(b >> 6), 1 << (b & 63)
 }
 
 const (
@@ -54,7 +90,16 @@ var pslCandidates = sync.OnceValue(func() *pslFilter {
 		mark uint8
 	}{{pslNames, pslNode}, {pslWildcards, pslWildParent}} {
 		for name := range strings.Lines(src.text) {
-			f.marks[name[:len(name)-1]] |= src.mark
+			name = name[:len(name)-1]
+			f.marks[name] |= src.mark
+			h := pslHash(name)
+			if src.mark == pslNode {
+				w, m := pslBit(h, pslNodeBits)
+				f.nodes[w] |= m
+			} else {
+				w, m := pslBit(h, pslWildBits)
+				f.wild[w] |= m
+			}
 		}
 	}
 	return f
@@ -68,8 +113,9 @@ func (f *pslFilter) may(v string) bool {
 		// accepts IPv4 (ends in a digit) and IPv6 (has a colon) only.
 		return true
 	}
-	if f.marks[v]&pslNode != 0 {
+	if w, m := pslBit(pslHash(v), pslNodeBits); f.nodes[w]&m != 0 && f.marks[v]&pslNode != 0 {
 		return true
 	}
-	return f.marks[v[dot+1:]]&pslWildParent != 0
+	w, m := pslBit(pslHash(v[dot+1:]), pslWildBits)
+	return f.wild[w]&m != 0 && f.marks[v[dot+1:]]&pslWildParent != 0
 }

@@ -49,7 +49,7 @@ func TestPublicSuffixFilterTricky(t *testing.T) {
 		{"ck", true}, {"anything.ck", true}, {"www.ck", false}, {"a.www.ck", false}, {"x.y.ck", false},
 		{"blogspot.com", true}, {"x.blogspot.com", false}, {"github.io", true}, {"user.github.io", false},
 		{"kawasaki.jp", false}, {"city.kawasaki.jp", false}, {"any.kawasaki.jp", true},
-		{"1.2.3.4", true}, {"10.0.0.1", true}, {"::1", true}, {"2001:db8::1", true}, {"fe80::1%eth0", true},
+		{"1.2.3.4", true}, {"10.0.0.1", true}, {"::1", true}, {"2001:db8::1", true}, {"fe80::1%eth0", true}, {"fe80::1%a.b", true},
 		{"1.2.3", false}, {"example.com", false}, {"www.example.com", false}, {"com.", false},
 		{".com", false}, {"a..com", false}, {"sites.google.com", false}, {"pages.dev", true},
 		{"foo.compute.amazonaws.com", true}, {"us-east-1.compute.amazonaws.com", true},
