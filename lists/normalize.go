@@ -143,32 +143,54 @@ func IsNormalHost(s string) bool {
 	if len(s) == 0 || len(s) > 253 {
 		return false
 	}
-	labels, start, digits := 0, 0, true // digits: the label so far is all digits
+	labels, start := 0, 0
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case 'a' <= c && c <= 'z', c == '_':
-			digits = false
-		case '0' <= c && c <= '9':
-		case c == '-':
+		c := s[i]
+		if labelBytes[c] { // most bytes: one table read, no state
+			continue
+		}
+		switch c {
+		case '-':
 			if i == start || i+1 == len(s) || s[i+1] == '.' {
 				return false // a label starts or ends with a hyphen
 			}
 			if i >= 3 && s[i-1] == '-' && s[i-2] == 'n' && s[i-3] == 'x' {
 				return false // punycode: IDNA checks it
 			}
-			digits = false
-		case c == '.':
+		case '.':
 			if i == start || i-start > 63 {
 				return false
 			}
 			labels++
-			start, digits = i+1, true
+			start = i + 1
 		default:
 			return false
 		}
 	}
-	return start < len(s) && len(s)-start <= 63 && labels >= 1 && !digits
+	if start == len(s) || len(s)-start > 63 || labels == 0 {
+		return false
+	}
+	for i := start; i < len(s); i++ { // the top-level label is not all digits
+		if c := s[i]; c < '0' || c > '9' {
+			return true
+		}
+	}
+	return false
 }
+
+// labelBytes marks the bytes a normalized label is made of besides the
+// hyphen: lower-case ASCII letters, digits and the underscore. Never
+// written after its initialization.
+var labelBytes = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	t['_'] = true
+	return t
+}()
 
 func checkLabel(raw, label string) error {
 	if label == "" {
