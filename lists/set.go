@@ -84,7 +84,8 @@ type SetBuilder struct {
 	psBatch []psValue
 	psWait  sync.WaitGroup
 	psMu    sync.Mutex
-	psFound [][]uint32 // per batch, in batch order; guarded by psMu
+	psFound [][]uint32  // per batch, in batch order; guarded by psMu
+	psFree  [][]psValue // full-size batches whose walk is done, for reuse; guarded by psMu
 }
 
 // psValue is one entry's value (a view of the arena) for the memo.
@@ -94,6 +95,15 @@ type psValue struct {
 }
 
 const psBatchSize = 8192
+
+// A large Set's first arena chunk and first record chunk grow by append
+// only up to these capacities, then to their full size at once: growing
+// by a quarter at a time left megabytes of garbage, every page of it
+// touched (page faults are a tenth of a cold load).
+const (
+	arenaGrowMax = 64 << 10 // bytes
+	recGrowMax   = 4096     // records
+)
 
 // NewSetBuilder starts the Set of entries from source (a feed name,
 // "--allow", "submission:42", ...).
@@ -158,13 +168,16 @@ func (b *SetBuilder) Add(e Entry) {
 	if b.buf == nil {
 		b.buf = make([]byte, 0, 4096)
 	}
+	if len(b.buf)+len(e.Value) > cap(b.buf) && cap(b.buf) >= arenaGrowMax {
+		b.buf = append(make([]byte, 0, arenaChunk), b.buf...)
+	}
 	b.buf = append(b.buf, e.Value...)
 	if e.Kind == KindDomain || e.Kind == KindURL {
 		// The bytes just appended are never written again: a view is safe
 		// to read from another goroutine.
 		v := unsafe.String(unsafe.SliceData(b.buf[len(b.buf)-len(e.Value):]), len(e.Value))
 		if b.psBatch == nil && b.n >= psBatchSize {
-			b.psBatch = make([]psValue, 0, psBatchSize) // a large set: no regrowing
+			b.psBatch = b.freeBatch() // a large set: no regrowing
 		}
 		b.psBatch = append(b.psBatch, psValue{idx, v})
 		if len(b.psBatch) == psBatchSize {
@@ -179,8 +192,24 @@ func (b *SetBuilder) Add(e Entry) {
 		b.recs = append(b.recs, make([]setRec, 0, size))
 	}
 	last := &b.recs[len(b.recs)-1]
+	if len(*last) == cap(*last) && cap(*last) >= recGrowMax && cap(*last) < recChunk {
+		*last = append(make([]setRec, 0, recChunk), *last...)
+	}
 	*last = append(*last, r)
 	b.n++
+}
+
+// freeBatch returns a full-size public-suffix batch that a finished walk
+// gave back, or a new one: a million names need a few, not 122.
+func (b *SetBuilder) freeBatch() []psValue {
+	b.psMu.Lock()
+	defer b.psMu.Unlock()
+	if n := len(b.psFree); n > 0 {
+		f := b.psFree[n-1]
+		b.psFree = b.psFree[:n-1]
+		return f
+	}
+	return make([]psValue, 0, psBatchSize)
 }
 
 // category returns the index of category c in the builder's table, adding
@@ -256,6 +285,9 @@ func (b *SetBuilder) flushPS() {
 		}
 		b.psMu.Lock()
 		b.psFound[k] = out
+		if cap(batch) == psBatchSize {
+			b.psFree = append(b.psFree, batch[:0])
+		}
 		b.psMu.Unlock()
 	}
 	if len(batch) < psBatchSize {
