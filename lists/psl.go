@@ -57,9 +57,10 @@ const (
 	pslWildBits = 13
 )
 
-// pslHash is a quick hash of v for the bitmaps: its length and its
-// first 8 bytes, without a loop over the rest.
-func pslHash(v string) uint64 {
+// quickHash is a quick hash of v for the bitmaps that answer before a map
+// (here and the guard's site index): its length and its first 8 bytes,
+// without a loop over the rest.
+func quickHash(v string) uint64 {
 	var w uint64
 	if len(v) >= 8 {
 		w = uint64(v[0]) | uint64(v[1])<<8 | uint64(v[2])<<16 | uint64(v[3])<<24 |
@@ -72,8 +73,8 @@ func pslHash(v string) uint64 {
 	return w ^ uint64(len(v))*0xff51afd7ed558ccd
 }
 
-// pslBit is the bit of hash h in a bitmap of 2^bits bits.
-func pslBit(h uint64, bits uint) (word int, mask uint64) {
+// quickBit is the bit of hash h in a bitmap of 2^bits bits.
+func quickBit(h uint64, bits uint) (word int, mask uint64) {
 	b := (h * 0x9e3779b97f4a7c15) >> (64 - bits)
 	return int(b >> 6), 1 << (b & 63)
 }
@@ -92,12 +93,12 @@ var pslCandidates = sync.OnceValue(func() *pslFilter {
 		for name := range strings.Lines(src.text) {
 			name = name[:len(name)-1]
 			f.marks[name] |= src.mark
-			h := pslHash(name)
+			h := quickHash(name)
 			if src.mark == pslNode {
-				w, m := pslBit(h, pslNodeBits)
+				w, m := quickBit(h, pslNodeBits)
 				f.nodes[w] |= m
 			} else {
-				w, m := pslBit(h, pslWildBits)
+				w, m := quickBit(h, pslWildBits)
 				f.wild[w] |= m
 			}
 		}
@@ -113,9 +114,9 @@ func (f *pslFilter) may(v string) bool {
 		// accepts IPv4 (ends in a digit) and IPv6 (has a colon) only.
 		return true
 	}
-	if w, m := pslBit(pslHash(v), pslNodeBits); f.nodes[w]&m != 0 && f.marks[v]&pslNode != 0 {
+	if w, m := quickBit(quickHash(v), pslNodeBits); f.nodes[w]&m != 0 && f.marks[v]&pslNode != 0 {
 		return true
 	}
-	w, m := pslBit(pslHash(v[dot+1:]), pslWildBits)
+	w, m := quickBit(quickHash(v[dot+1:]), pslWildBits)
 	return f.wild[w]&m != 0 && f.marks[v[dot+1:]]&pslWildParent != 0
 }
