@@ -29,7 +29,21 @@ type parser struct {
 	// borrow hands eachLine's callbacks a view of the read buffer instead
 	// of a copy of each line: entries' values may share it (ParsePieces).
 	borrow bool
-	tlds   map[string]lists.TLDClass
+	tlds   map[string]tldMemo
+	// recent holds TLDs the memo answered lately, by tldSlot: a string
+	// compare instead of a map read for most names.
+	recent [256]tldMemo
+}
+
+// tldMemo is one TLD's class; tld is the memo's own copy of the label.
+type tldMemo struct {
+	tld   string
+	class lists.TLDClass
+}
+
+// tldSlot is where tld goes in parser.recent.
+func tldSlot(tld string) int {
+	return (len(tld)*131 + int(tld[0])*31 + int(tld[len(tld)-1])) & 255
 }
 
 // put emits e, filling the default category, and counts it, with its
@@ -58,22 +72,33 @@ func (p *parser) put(e lists.Entry) {
 }
 
 // classifyTLD is lists.ClassifyTLD with a memo by top-level label (the
-// answer depends on nothing else but for .arpa): a map read per name
-// instead of two. The memo is bounded: a list of junk TLDs stops adding.
+// answer depends on nothing else but for .arpa): a string compare in
+// p.recent for most names, else a map read, instead of two map reads. The
+// memo is bounded: a list of junk TLDs stops adding.
 func (p *parser) classifyTLD(host string) lists.TLDClass {
 	tld := host[strings.LastIndexByte(host, '.')+1:]
 	if tld == "arpa" {
 		return lists.ClassifyTLD(host)
 	}
-	if c, ok := p.tlds[tld]; ok {
-		return c
+	if tld == "" {
+		return lists.ClassifyTLD(host)
+	}
+	slot := &p.recent[tldSlot(tld)]
+	if slot.tld == tld {
+		return slot.class
+	}
+	if m, ok := p.tlds[tld]; ok {
+		*slot = m
+		return m.class
 	}
 	c := lists.ClassifyTLD(host)
 	if p.tlds == nil {
-		p.tlds = make(map[string]lists.TLDClass)
+		p.tlds = make(map[string]tldMemo)
 	}
 	if len(p.tlds) < 4096 {
-		p.tlds[strings.Clone(tld)] = c
+		m := tldMemo{strings.Clone(tld), c}
+		p.tlds[m.tld] = m
+		*slot = m
 	}
 	return c
 }
