@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -140,4 +142,39 @@ func notHostByte(r rune) bool {
 		return false
 	}
 	return r < 0x80
+}
+
+// TestSetBuilderPublicSuffixMemo: the memo a builder fills while entries
+// are added (the filter on the parse's side, x/net in batches) holds
+// exactly the entries x/net calls public suffixes, for domains and URL
+// hosts, with enough candidates for full batches on goroutines.
+func TestSetBuilderPublicSuffixMemo(t *testing.T) {
+	tricky := []string{"com", "co.uk", "example.co.uk", "anything.ck", "www.ck", "blogspot.com", "x.blogspot.com",
+		"github.io", "1.2.3.4", "pages.dev", "foo.compute.amazonaws.com", "x.us-east-1.airflow.amazonaws.com"}
+	b := NewSetBuilder("memo")
+	var values []string
+	add := func(v string, kind Kind) {
+		b.Add(Entry{Value: v, Kind: kind})
+		values = append(values, v)
+	}
+	for i := range 4 * psBatchSize { // every other one a candidate (and a public suffix): full batches
+		add("n"+strconv.Itoa(i)+[]string{".example.com", ".ck"}[i%2], KindDomain)
+		if i%1000 == 0 {
+			for _, v := range tricky {
+				add(v, KindDomain)
+				add(v+"/path/x", KindURL)
+			}
+		}
+	}
+	s := b.Build()
+	var want []uint32
+	for i, v := range values {
+		host, _, _ := strings.Cut(v, "/")
+		if xnetIsPublicSuffix(host) {
+			want = append(want, uint32(i))
+		}
+	}
+	if !slices.Equal(s.ps, want) || len(want) < 2*psBatchSize {
+		t.Fatalf("memo has %d entries, x/net says %d", len(s.ps), len(want))
+	}
 }

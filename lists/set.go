@@ -3,6 +3,7 @@ package lists
 import (
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"unsafe"
 )
@@ -78,9 +79,9 @@ type SetBuilder struct {
 	extras   map[uint32]setExtra
 
 	// The public-suffix memo is computed while entries are still being
-	// added: every psBatch domain values go to a goroutine of their own,
-	// so that the PSL walk (a fifth of a cold load) runs on another CPU
-	// beside the parse instead of after it. Build waits for them.
+	// added: Add asks the PSL filter (psl.go) while the value is in the
+	// cache, and every psBatchSize values that pass go to x/net on a
+	// goroutine of their own, beside the parse. Build waits for them.
 	psBatch []psValue
 	psWait  sync.WaitGroup
 	psMu    sync.Mutex
@@ -172,7 +173,7 @@ func (b *SetBuilder) Add(e Entry) {
 		b.buf = append(make([]byte, 0, arenaChunk), b.buf...)
 	}
 	b.buf = append(b.buf, e.Value...)
-	if e.Kind == KindDomain || e.Kind == KindURL {
+	if (e.Kind == KindDomain || e.Kind == KindURL) && mayBePublicSuffix(e) {
 		// The bytes just appended are never written again: a view is safe
 		// to read from another goroutine.
 		v := unsafe.String(unsafe.SliceData(b.buf[len(b.buf)-len(e.Value):]), len(e.Value))
@@ -197,6 +198,19 @@ func (b *SetBuilder) Add(e Entry) {
 	}
 	*last = append(*last, r)
 	b.n++
+}
+
+// mayBePublicSuffix is the PSL filter for a domain or URL entry being
+// added, while its bytes are still in the CPU's cache: the few names that
+// pass go to x/net in a batch, the rest are never read again for the memo.
+func mayBePublicSuffix(e Entry) bool {
+	host := e.Value
+	if e.Kind == KindURL {
+		if k := strings.IndexByte(host, '/'); k >= 0 {
+			host = host[:k]
+		}
+	}
+	return pslCandidates().may(host)
 }
 
 // freeBatch returns a full-size public-suffix batch that a finished walk
