@@ -220,10 +220,12 @@ func (f *Follower) Run(ctx context.Context) error {
 		return errors.New("follow: Run called twice")
 	}
 	f.LoadSaved()
-	saverDone := make(chan struct{})
-	stopSaver := make(chan struct{})
-	go func() { defer close(saverDone); f.saver(stopSaver) }()
-	defer func() { close(stopSaver); <-saverDone }()
+	if f.store != nil { // without a directory there is nothing to save
+		saverDone := make(chan struct{})
+		stopSaver := make(chan struct{})
+		go func() { defer close(saverDone); f.saver(stopSaver) }()
+		defer func() { close(stopSaver); <-saverDone }()
+	}
 
 	failures := 0
 	next := f.cfg.Now()

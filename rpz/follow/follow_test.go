@@ -1,6 +1,7 @@
 package follow
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 	"os"
@@ -342,5 +343,28 @@ func TestNotifyFloodLogsTenAMinute(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "NOTIFY refused"); n != rpz.RefusalBurst || f.Status().NotifiesRefused != 25 {
 		t.Fatalf("%d warnings, %d counted for 25 refusals; want %d and 25\n%s", n, f.Status().NotifiesRefused, rpz.RefusalBurst, logs.String())
+	}
+}
+
+// A follower without a directory keeps no copy: Run must not start the
+// saver, which reads the copy's metadata as soon as a zone is current (the
+// first transfer can finish before the saver goroutine first runs; a race
+// that panicked on the nil store).
+func TestRunWithoutDirectoryStartsNoSaver(t *testing.T) {
+	p := startPrimary(t, rpz.Config{}, primaryMatcher())
+	f, err := New(Config{Primary: p.addr, Zone: "rpz.scamblock", Logger: testLogger(&logBuffer{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- f.Run(ctx) }()
+		<-f.Ready()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		f.ran.Store(false) // a fresh Run on the same follower, with its zone current from the start
 	}
 }
