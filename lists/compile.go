@@ -240,6 +240,7 @@ func (c *compiler) layout(userAllow *Set, sets []*Set) {
 	// Load factor ≤ 0.7 with linear probing.
 	nslots := capacity*10/7 + 8
 	m.slots = make([]uint64, nslots)
+	m.names = make([]uint32, nslots)
 	c.lastSet = make([]uint16, nslots)
 }
 
@@ -345,6 +346,7 @@ func (c *compiler) place(t *tally, p, si int, ref uint32, r setRec, tag uint64, 
 		mode = subNone
 	}
 	c.m.slots[p] = tag<<34 | mode<<32 | uint64(ref+1)
+	c.m.names[p] = r.off
 	if singleLabel {
 		t.tlds = true
 	}

@@ -14,14 +14,19 @@ import (
 // slots, one per distinct listed name: a 30-bit hash tag, 2 bits saying
 // which entry decides for names below this one, and the global reference
 // (index into the concatenated records of all Sets, plus one) of the entry
-// that decides for the name itself. That is about 11.5 bytes per name.
-// Names, categories and sources are not copied: Hits point into the Sets'
-// arenas, and a tag match is verified against the listed name.
+// that decides for the name itself; beside it, at the same position, where
+// that entry's name starts in its Set's arena. That is about 17 bytes per
+// name. Names, categories and sources are not copied: Hits point into the
+// Sets' arenas, and a tag match is verified against the listed name. A
+// lookup loads a slot and its name offset together, then the name and the
+// record (which says where the name ends) together: a hit is two dependent
+// memory reads, not three (slot, record, name).
 type Matcher struct {
 	sets  []*Set
 	bases []uint32 // bases[i] = global index of sets[i]'s first entry; len(sets)+1 entries
 
 	slots []uint64          // tag<<34 | sub mode<<32 | full ref+1; 0 = empty
+	names []uint32          // names[p]: the arena offset of slot p's name (its record's off)
 	subs  map[uint32]uint32 // full ref+1 → sub ref+1, for slots in subOther mode
 	count int               // distinct listed names
 	tlds  bool              // some listed name is a single label (else Lookup skips that probe)
@@ -200,28 +205,30 @@ func (m *Matcher) find(h uint64, q string) uint64 {
 }
 
 // probe is one name a lookup asks: the name, its tag, its table position
-// and the slot there, loaded ahead of the comparison.
+// and the slot and name offset there, loaded ahead of the comparison.
 type probe struct {
 	q   string
 	tag uint64
 	p   int
 	s   uint64
+	off uint32
 }
 
 // probe computes where the name q with hash h would lie and loads that
-// slot. m.slots must not be empty.
+// slot and its name offset (two reads that do not wait for each other).
+// m.slots must not be empty.
 func (m *Matcher) probe(h uint64, q string) probe {
 	mixed := mix(h)
 	p := slotOf(mixed, len(m.slots))
-	return probe{q: q, tag: tagOf(mixed), p: p, s: m.slots[p]}
+	return probe{q: q, tag: tagOf(mixed), p: p, s: m.slots[p], off: m.names[p]}
 }
 
 // scan walks the slot run from pr's loaded slot and returns the slot of
 // the listed name equal to pr.q, or 0.
 func (m *Matcher) scan(pr *probe) uint64 {
 	n := len(m.slots)
-	for p, s := pr.p, pr.s; s != 0; s = m.slots[p] {
-		if slotTag(s) == pr.tag && equalFold(pr.q, m.listedName(slotFull(s)-1)) {
+	for p, s, off := pr.p, pr.s, pr.off; s != 0; s, off = m.slots[p], m.names[p] {
+		if slotTag(s) == pr.tag && m.lists(slotFull(s), off, pr.q) {
 			return s
 		}
 		p++
@@ -230,6 +237,31 @@ func (m *Matcher) scan(pr *probe) uint64 {
 		}
 	}
 	return 0
+}
+
+// lists reports whether the entry with global reference full-1, whose name
+// starts at arena offset off, lists q (any ASCII case). It compares q with
+// the bytes at off and reads the record, which says where the listed name
+// ends, beside them: neither read waits for the other.
+func (m *Matcher) lists(full, off uint32, q string) bool {
+	set, i := m.set(full - 1)
+	chunk, ok := set.chunkAt(off)
+	if !ok {
+		return false
+	}
+	start := int(off & (arenaChunk - 1))
+	r := set.rec(i)
+	if end := start + len(q); end > len(chunk) || !equalFold(q, chunk[start:end]) || r.off != off {
+		return false
+	}
+	end := set.valueEnd(i, r.off, chunk)
+	if r.kind() == KindURL {
+		// A URL indicator lists its host: the value up to its first '/'.
+		if j := strings.IndexByte(chunk[start:end], '/'); j >= 0 {
+			end = start + j
+		}
+	}
+	return end-start == len(q)
 }
 
 // hit builds the Hit for global reference ref (not +1).
@@ -258,13 +290,14 @@ func (m *Matcher) hit(ref uint32) Hit {
 	return h
 }
 
-// TableBytes is the size of the slot table, the structure every Lookup
-// reads first (one random read per name or parent asked).
+// TableBytes is the size of the slot table and the name offsets beside it,
+// the structure every Lookup reads first (one random read of each per name
+// or parent asked).
 func (m *Matcher) TableBytes() int {
 	if m == nil {
 		return 0
 	}
-	return len(m.slots) * int(unsafe.Sizeof(m.slots[0]))
+	return len(m.slots)*int(unsafe.Sizeof(m.slots[0])) + len(m.names)*int(unsafe.Sizeof(m.names[0]))
 }
 
 // Len is the number of distinct listed names (blocked or allowed).

@@ -171,3 +171,55 @@ func TestLookalikeSparesPopularSites(t *testing.T) {
 		t.Error("etherscam.com not blocked as a look-alike")
 	}
 }
+
+// A slot lists exactly its name: the bytes at its arena offset must be the
+// query's and end where the record says the name (or a URL's host) ends,
+// and a slot whose offset is not its record's lists nothing.
+func TestSlotListsOnlyTheWholeName(t *testing.T) {
+	feed := buildSet("feed",
+		Entry{Value: "ab.example"},
+		Entry{Value: "phish.example/login", Kind: KindURL},
+		Entry{Value: "last.example"},
+	)
+	m, _ := Compile([]*Set{feed}, CompileOptions{Sources: map[string]SourceOptions{"feed": {URLBlocksHost: true}}})
+	tests := []struct {
+		listed, query string
+		want          bool
+	}{
+		{"ab.example", "ab.example", true},
+		{"ab.example", "AB.Example", true},
+		{"ab.example", "ab.exampl", false},
+		{"ab.example", "ab.examplep", false}, // runs into the next name
+		{"phish.example", "phish.example", true},
+		{"phish.example", "phish.example/login", false},
+		{"phish.example", "phish.exampl", false},
+		{"last.example", "last.example", true},
+		{"last.example", "last.examplex", false}, // past the arena's end
+	}
+	for _, tt := range tests {
+		p, ok := slotPosition(m, tt.listed)
+		if !ok {
+			t.Fatalf("%s has no slot", tt.listed)
+		}
+		if got := m.lists(slotFull(m.slots[p]), m.names[p], tt.query); got != tt.want {
+			t.Errorf("slot of %s lists %q = %v, want %v", tt.listed, tt.query, got, tt.want)
+		}
+	}
+	p, _ := slotPosition(m, "ab.example")
+	for _, off := range []uint32{m.names[p] + 1, 1<<32 - 1} {
+		if m.lists(slotFull(m.slots[p]), off, "ab.example") {
+			t.Errorf("a slot with arena offset %d lists ab.example", off)
+		}
+	}
+}
+
+// slotPosition is where in m's table the listed name lies.
+func slotPosition(m *Matcher, name string) (int, bool) {
+	s := m.find(hashName(name), name)
+	for p, v := range m.slots {
+		if s != 0 && v == s {
+			return p, true
+		}
+	}
+	return 0, false
+}

@@ -369,14 +369,27 @@ func (s *Set) rec(i uint32) setRec {
 func (s *Set) value(i uint32) string {
 	off := s.rec(i).off
 	chunk := s.chunks[off>>arenaChunkBits]
-	start := off & (arenaChunk - 1)
-	end := uint32(len(chunk))
+	return chunk[off&(arenaChunk-1) : s.valueEnd(i, off, chunk)]
+}
+
+// valueEnd is where entry i's value ends in chunk, the arena chunk holding
+// it (off is the entry's record's off): where the next entry's value
+// starts, or the chunk's end.
+func (s *Set) valueEnd(i, off uint32, chunk string) int {
 	if int(i)+1 < s.n {
 		if next := s.rec(i + 1).off; next>>arenaChunkBits == off>>arenaChunkBits {
-			end = next & (arenaChunk - 1)
+			return int(next & (arenaChunk - 1))
 		}
 	}
-	return chunk[start:end]
+	return len(chunk)
+}
+
+// chunkAt returns the arena chunk holding offset off, if there is one.
+func (s *Set) chunkAt(off uint32) (string, bool) {
+	if c := int(off >> arenaChunkBits); c < len(s.chunks) {
+		return s.chunks[c], true
+	}
+	return "", false
 }
 
 // entry rebuilds entry i. Value, Category and Chain share the Set's memory;

@@ -35,7 +35,7 @@ import (
 // with the number of names beyond reading the file once for its CRC.
 const (
 	snapshotMagic   = "scamsnap"
-	snapshotVersion = 3 // 2: the consensus decisions are kept; 3: the name index Explain reads (snapDir.Listings)
+	snapshotVersion = 4 // 2: the consensus decisions are kept; 3: the name index Explain reads (snapDir.Listings); 4: the names' arena offsets beside the slots (snapDir.Names)
 	snapshotHeader  = 64
 )
 
@@ -75,6 +75,7 @@ type snapDir struct {
 	Count     int          `json:"count"`
 	TLDs      bool         `json:"tlds"`
 	Slots     span         `json:"slots"`
+	Names     span         `json:"names"` // beside the slots: where each slot's name starts in its Set's arena
 	Subs      [][2]uint32  `json:"subs,omitempty"`
 	Sets      []snapSet    `json:"sets"`
 	Fuzzy     []snapFuzzy  `json:"fuzzy,omitempty"`
@@ -195,6 +196,7 @@ func writeSnapshot(f *os.File, m *Matcher, inputs string) (SnapshotInfo, error) 
 		Count:     m.count,
 		TLDs:      m.tlds,
 		Slots:     writeArray(w, m.slots),
+		Names:     writeArray(w, m.names),
 		URLs:      writeArray(w, m.urls),
 		Addresses: writeArray(w, m.addresses),
 		Guarded:   writeArray(w, m.guarded),

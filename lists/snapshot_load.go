@@ -148,6 +148,9 @@ func (d *snapDir) matcher(mp *mapping, limit uint64) (*Matcher, error) {
 	data := mp.data
 	m := &Matcher{count: d.Count, tlds: d.TLDs, backing: mp, userAllow: make(map[string]struct{}, len(d.UserAllow))}
 	var err error
+	if m.names, err = view[uint32](data, d.Names, limit); err != nil {
+		return nil, err
+	}
 	if m.slots, err = view[uint64](data, d.Slots, limit); err != nil {
 		return nil, err
 	}
@@ -204,6 +207,9 @@ func (d *snapDir) matcher(mp *mapping, limit uint64) (*Matcher, error) {
 // query path index out of range.
 func (m *Matcher) checkRefs() error {
 	total := m.bases[len(m.bases)-1]
+	if len(m.names) != len(m.slots) {
+		return fmt.Errorf("corrupt: %d name offsets for %d slots", len(m.names), len(m.slots))
+	}
 	for _, s := range m.slots {
 		if s != 0 && slotFull(s) > total {
 			return fmt.Errorf("corrupt: slot refers to entry %d of %d", slotFull(s), total)

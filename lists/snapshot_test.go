@@ -233,6 +233,16 @@ func TestSnapshotOutOfRangeReferenceIsRefused(t *testing.T) {
 	}
 }
 
+// A snapshot whose name offsets do not pair with its slots is refused.
+func TestSnapshotNameOffsetsMustPairWithTheSlots(t *testing.T) {
+	m := snapshotFixture(t)
+	m.names = m.names[:len(m.names)-1]
+	path := writeTestSnapshot(t, m)
+	if _, _, err := OpenSnapshot(path, nil); !errors.Is(err, ErrSnapshot) || !strings.Contains(err.Error(), "name offsets") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 // The consensus decisions survive a restart: a matcher read back from its
 // snapshot says, in the Hit (EDE) and in Explain (check), who listed a
 // ranked name and whether that blocked it, as the compiled one did — also
