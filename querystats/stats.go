@@ -26,9 +26,12 @@ const (
 	nBuckets = int(24 * time.Hour / Bucket)
 )
 
-// maxNames bounds the blocked-name table; when it is full every count is
-// halved and the names left at zero are dropped, so recent, frequent names
-// stay and a flood of distinct names costs bounded memory.
+// maxNames bounds the blocked-name table. When it is full a new name is
+// not counted (the query path does no more than a map read and never
+// allocates then); the next Sample halves every count and drops the names
+// left at zero, so recent, frequent names stay, a flood of distinct names
+// costs bounded memory, and the pass over the table runs once per sample,
+// not on the resolver's query path.
 const maxNames = 10000
 
 // Stats is safe for concurrent use. The zero value is not usable: call New.
@@ -37,8 +40,8 @@ type Stats struct {
 	history [nBuckets]Point
 	// last cumulative counter values seen by Sample (negative: none yet)
 	lastQueries, lastBlocks float64
-	names                   map[string]uint64
-	sources                 map[string]uint64
+	names                   table
+	sources                 table
 	upstreams               []Upstream
 	now                     func() time.Time
 }
@@ -69,46 +72,70 @@ func New(now func() time.Time) *Stats {
 	if now == nil {
 		now = time.Now
 	}
-	return &Stats{lastQueries: -1, lastBlocks: -1, names: map[string]uint64{}, sources: map[string]uint64{}, now: now}
+	return &Stats{lastQueries: -1, lastBlocks: -1, names: table{}, sources: table{}, now: now}
 }
 
 // Blocked counts one blocked query for name (any case, trailing dot or
-// not) decided by source. It copies name.
+// not) decided by source. It copies name when it adds it. A name that is
+// not in a full table is not counted until Sample makes room.
 func (s *Stats) Blocked(name, source string) {
-	name = strings.ToLower(strings.TrimSuffix(name, "."))
+	name = strings.TrimSuffix(name, ".")
+	var lower [256]byte // a name is at most 253 bytes; lower-cased here, not by an allocation per query
+	key := lower[:0]
+	if len(name) <= len(lower) {
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			key = append(key, c)
+		}
+	} else {
+		key = []byte(strings.ToLower(name))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.names[name]; !ok {
-		if len(s.names) >= maxNames {
-			halve(s.names)
-		}
-		name = strings.Clone(name) // the resolver reuses the buffer behind name
+	if c := s.names[string(key)]; c != nil {
+		*c++
+	} else if len(s.names) < maxNames {
+		s.names[string(key)] = new(uint64(1)) // string(key) copies: the resolver reuses the buffer behind name
 	}
-	s.names[name]++
-	if _, ok := s.sources[source]; !ok {
-		if len(s.sources) >= maxNames {
-			halve(s.sources)
-		}
-		source = strings.Clone(source) // it may point into a list snapshot that a reload replaces
+	if c := s.sources[source]; c != nil {
+		*c++
+	} else if len(s.sources) < maxNames {
+		s.sources[strings.Clone(source)] = new(uint64(1)) // it may point into a list snapshot that a reload replaces
 	}
-	s.sources[source]++
+}
+
+// table counts names. A count is raised through the pointer a lookup
+// returns: a lookup by string(bytes) does not allocate, and an assignment
+// to a present key would store the caller's string, which may alias a
+// buffer the resolver reuses, in place of the table's own copy.
+type table map[string]*uint64
+
+// makeRoom halves the tables that are full (see maxNames). Sample calls it
+// with the lock held.
+func (s *Stats) makeRoom() {
+	if len(s.names) >= maxNames {
+		halve(s.names)
+	}
+	if len(s.sources) >= maxNames {
+		halve(s.sources)
+	}
 }
 
 // halve halves every count, dropping those that reach zero, until the map
 // is at most three quarters full: one pass may free nothing (every count
-// at least 2), and a full map would then cost a pass per new name, under
-// the lock, on the resolver's query path.
-func halve(m map[string]uint64) {
+// at least 2), and the table would then stay full until the next sample.
+func halve(m table) {
 	for pass := 0; len(m) > maxNames*3/4; pass++ {
 		if pass == 64 { // every count is zero by now: cannot happen, but never loop
 			clear(m)
 			return
 		}
-		for k, v := range m {
-			if v /= 2; v == 0 {
+		for k, c := range m {
+			if *c /= 2; *c == 0 {
 				delete(m, k)
-			} else {
-				m[k] = v
 			}
 		}
 	}
@@ -124,6 +151,7 @@ func (s *Stats) Sample(queries, blocks float64) {
 	p.Queries += delta(s.lastQueries, queries)
 	p.Blocks += delta(s.lastBlocks, blocks)
 	s.lastQueries, s.lastBlocks = queries, blocks
+	s.makeRoom()
 }
 
 func delta(last, cur float64) uint64 {
@@ -189,13 +217,13 @@ func (s *Stats) Snapshot(n int) Snapshot {
 // keeps only n candidates (sorted, replacing the last) instead of sorting
 // the whole table: Snapshot runs it under the lock the resolver's Blocked
 // waits for, and the table holds up to maxNames names.
-func top(m map[string]uint64, n int) []Count {
+func top(m table, n int) []Count {
 	out := make([]Count, 0, min(n, len(m)))
 	if n <= 0 {
 		return out
 	}
 	for k, v := range m {
-		c := Count{k, v}
+		c := Count{k, *v}
 		if len(out) == n {
 			if byCount(c, out[n-1]) >= 0 {
 				continue
