@@ -48,7 +48,7 @@ type Guard struct {
 // cold load's CPU).
 type siteIndex struct {
 	rules map[string]uint8
-	bits  [1 << (siteBits - 6)]uint64
+	bits  quickBits
 }
 
 // siteBits is log2 of the bitmap's bits: 2^18 (32 KiB) for the ~11,000
@@ -57,7 +57,7 @@ const siteBits = 18
 
 // rule returns name's rule id (siteRuleNone when it is not guarded).
 func (x *siteIndex) rule(name string) uint8 {
-	if w, m := quickBit(quickHash(name), siteBits); x.bits[w]&m == 0 {
+	if !x.bits.mayHave(name) {
 		return siteRuleNone
 	}
 	return x.rules[name]
@@ -91,10 +91,9 @@ func (g *Guard) buildSites() *siteIndex {
 			}
 		}
 	}
-	x := &siteIndex{rules: sites}
+	x := &siteIndex{rules: sites, bits: newQuickBits(siteBits)}
 	for n := range sites {
-		w, m := quickBit(quickHash(n), siteBits)
-		x.bits[w] |= m
+		x.bits.add(n)
 	}
 	return x
 }

@@ -187,9 +187,7 @@ func (m *Matcher) listedName(ref uint32) string {
 	s, i := m.set(ref)
 	v := s.value(i)
 	if s.rec(i).kind() == KindURL {
-		if j := strings.IndexByte(v, '/'); j >= 0 {
-			v = v[:j]
-		}
+		v = urlHost(v)
 	}
 	return v
 }
@@ -270,9 +268,7 @@ func (m *Matcher) hit(ref uint32) Hit {
 	r := s.rec(i)
 	name := s.value(i)
 	if r.kind() == KindURL {
-		if j := strings.IndexByte(name, '/'); j >= 0 {
-			name = name[:j]
-		}
+		name = urlHost(name)
 	}
 	h := Hit{
 		Name:     name,

@@ -12,10 +12,16 @@ import (
 // isPublicSuffixValue reports whether a domain (or a URL indicator's
 // host) is itself a public suffix.
 func isPublicSuffixValue(v string) bool {
+	return isPublicSuffixName(urlHost(v))
+}
+
+// urlHost is the host of a URL indicator's value (up to its first '/');
+// a domain value is its own host.
+func urlHost(v string) string {
 	if k := strings.IndexByte(v, '/'); k >= 0 {
-		v = v[:k]
+		return v[:k]
 	}
-	return isPublicSuffixName(v)
+	return v
 }
 
 // isPublicSuffixName reports whether publicsuffix.PublicSuffix(name) is
@@ -39,13 +45,12 @@ func isPublicSuffixName(name string) bool {
 // pslWildcards); or if the name parses as an IP address, which x/net
 // returns whole. Everything else is a proper suffix of the name.
 //
-// Two bitmaps of the names' hashes, small enough to stay in the CPU's
-// cache, answer first: a name whose bit is clear is not in the map, and
-// most names take no map read.
+// Two bitmaps of the names' quick hashes, small enough to stay in the
+// CPU's cache, answer first: most names take no map read.
 type pslFilter struct {
 	marks map[string]uint8 // pslNode | pslWildParent
-	nodes [1 << (pslNodeBits - 6)]uint64
-	wild  [1 << (pslWildBits - 6)]uint64
+	nodes quickBits
+	wild  quickBits
 }
 
 // The bitmaps' sizes (log2 of their bits): ~9,100 nodes in 2^17 bits (16
@@ -57,9 +62,37 @@ const (
 	pslWildBits = 13
 )
 
-// quickHash is a quick hash of v for the bitmaps that answer before a map
-// (here and the guard's site index): its length and its first 8 bytes,
-// without a loop over the rest.
+// quickBits is a bitmap of names' quick hashes that answers before a map
+// (here and the guard's site index): a name whose bit is clear was never
+// added, and most names of a list take no map read.
+type quickBits struct {
+	words []uint64
+	shift uint // 64 - log2 of the bitmap's bits
+}
+
+// newQuickBits is an empty bitmap of 2^log2 bits.
+func newQuickBits(log2 uint) quickBits {
+	return quickBits{words: make([]uint64, 1<<(log2-6)), shift: 64 - log2}
+}
+
+func (q quickBits) add(name string) {
+	w, m := q.bit(name)
+	q.words[w] |= m
+}
+
+// mayHave is false when name was never added.
+func (q quickBits) mayHave(name string) bool {
+	w, m := q.bit(name)
+	return q.words[w]&m != 0
+}
+
+func (q quickBits) bit(name string) (word int, mask uint64) {
+	b := (quickHash(name) * 0x9e3779b97f4a7c15) >> q.shift
+	return int(b >> 6), 1 << (b & 63)
+}
+
+// quickHash is name's length and first 8 bytes, mixed: no loop over the
+// rest.
 func quickHash(v string) uint64 {
 	var w uint64
 	if len(v) >= 8 {
@@ -73,34 +106,26 @@ func quickHash(v string) uint64 {
 	return w ^ uint64(len(v))*0xff51afd7ed558ccd
 }
 
-// quickBit is the bit of hash h in a bitmap of 2^bits bits.
-func quickBit(h uint64, bits uint) (word int, mask uint64) {
-	b := (h * 0x9e3779b97f4a7c15) >> (64 - bits)
-	return int(b >> 6), 1 << (b & 63)
-}
-
 const (
 	pslNode       = 1 << iota // a name below the top level that has a rule
 	pslWildParent             // a name whose children are public suffixes by a wildcard
 )
 
 var pslCandidates = sync.OnceValue(func() *pslFilter {
-	f := &pslFilter{marks: make(map[string]uint8, strings.Count(pslNames, "\n")+strings.Count(pslWildcards, "\n"))}
+	f := &pslFilter{
+		marks: make(map[string]uint8, strings.Count(pslNames, "\n")+strings.Count(pslWildcards, "\n")),
+		nodes: newQuickBits(pslNodeBits),
+		wild:  newQuickBits(pslWildBits),
+	}
 	for _, src := range []struct {
 		text string
 		mark uint8
-	}{{pslNames, pslNode}, {pslWildcards, pslWildParent}} {
+		bits quickBits
+	}{{pslNames, pslNode, f.nodes}, {pslWildcards, pslWildParent, f.wild}} {
 		for name := range strings.Lines(src.text) {
 			name = name[:len(name)-1]
 			f.marks[name] |= src.mark
-			h := quickHash(name)
-			if src.mark == pslNode {
-				w, m := quickBit(h, pslNodeBits)
-				f.nodes[w] |= m
-			} else {
-				w, m := quickBit(h, pslWildBits)
-				f.wild[w] |= m
-			}
+			src.bits.add(name)
 		}
 	}
 	return f
@@ -114,9 +139,9 @@ func (f *pslFilter) may(v string) bool {
 		// accepts IPv4 (ends in a digit) and IPv6 (has a colon) only.
 		return true
 	}
-	if w, m := quickBit(quickHash(v), pslNodeBits); f.nodes[w]&m != 0 && f.marks[v]&pslNode != 0 {
+	if f.nodes.mayHave(v) && f.marks[v]&pslNode != 0 {
 		return true
 	}
-	w, m := quickBit(quickHash(v[dot+1:]), pslWildBits)
-	return f.wild[w]&m != 0 && f.marks[v[dot+1:]]&pslWildParent != 0
+	rest := v[dot+1:]
+	return f.wild.mayHave(rest) && f.marks[rest]&pslWildParent != 0
 }

@@ -3,7 +3,6 @@ package lists
 import (
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"unsafe"
 )
@@ -204,13 +203,7 @@ func (b *SetBuilder) Add(e Entry) {
 // added, while its bytes are still in the CPU's cache: the few names that
 // pass go to x/net in a batch, the rest are never read again for the memo.
 func mayBePublicSuffix(e Entry) bool {
-	host := e.Value
-	if e.Kind == KindURL {
-		if k := strings.IndexByte(host, '/'); k >= 0 {
-			host = host[:k]
-		}
-	}
-	return pslCandidates().may(host)
+	return pslCandidates().may(urlHost(e.Value))
 }
 
 // freeBatch returns a full-size public-suffix batch that a finished walk
