@@ -77,10 +77,7 @@ func (p *parser) put(e lists.Entry) {
 // memo is bounded: a list of junk TLDs stops adding.
 func (p *parser) classifyTLD(host string) lists.TLDClass {
 	tld := host[strings.LastIndexByte(host, '.')+1:]
-	if tld == "arpa" {
-		return lists.ClassifyTLD(host)
-	}
-	if tld == "" {
+	if tld == "" || tld == "arpa" {
 		return lists.ClassifyTLD(host)
 	}
 	slot := &p.recent[tldSlot(tld)]

@@ -15,7 +15,6 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -127,9 +126,7 @@ func memoryReference(size, rounds int) (float64, error) {
 		}
 		ns = append(ns, float64(threadCPU()-start)/reads)
 	}
-	if sum == 42 {
-		fmt.Fprint(io.Discard, sum) // keep the reads
-	}
+	runtime.KeepAlive(sum) // keep the reads
 	return median(ns), nil
 }
 

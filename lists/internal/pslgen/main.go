@@ -85,21 +85,18 @@ func readTable(dir string) (*table, error) {
 	if err := t.readConsts(filepath.Join(dir, "table.go")); err != nil {
 		return nil, err
 	}
+	var text []byte
 	for _, f := range []struct {
 		name string
 		dst  *[]byte
-	}{{"nodes", &t.nodes}, {"children", &t.children}} {
+	}{{"nodes", &t.nodes}, {"children", &t.children}, {"text", &text}} {
 		b, err := os.ReadFile(filepath.Join(dir, "data", f.name))
 		if err != nil {
 			return nil, fmt.Errorf("read x/net table: %w", err)
 		}
 		*f.dst = b
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "data", "text"))
-	if err != nil {
-		return nil, fmt.Errorf("read x/net table: %w", err)
-	}
-	t.text = string(b)
+	t.text = string(text)
 	if t.consts["nodesBits"] != 40 {
 		return nil, fmt.Errorf("x/net table.go: nodesBits %d, this generator reads 40-bit nodes", t.consts["nodesBits"])
 	}
