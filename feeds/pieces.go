@@ -53,6 +53,7 @@ func parseInPieces(ctx context.Context, f Feed, fh *os.File) (set *lists.Set, re
 	for i := range n {
 		readers[i] = ctxReader{ctx, io.NewSectionReader(fh, cuts[i], cuts[i+1]-cuts[i])}
 		b := lists.NewSetBuilder(f.DisplayName())
+		b.Expect(cuts[i+1] - cuts[i]) // a piece's names are no longer than the piece
 		builders[i] = b
 		emits[i] = func(e lists.Entry) { b.Add(e) }
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/scamblock/scamblock/internal/hugepage"
 )
 
 // SourceAllow is the Hit.Source of entries that come from CompileOptions.Allow.
@@ -242,6 +244,11 @@ func (c *compiler) layout(userAllow *Set, sets []*Set) {
 	m.slots = make([]uint64, nslots)
 	m.names = make([]uint32, nslots)
 	c.lastSet = make([]uint16, nslots)
+	// The inserts touch every page of these: 2 MiB pages save most of
+	// their page faults (a tenth of a cold load's CPU; internal/hugepage).
+	hugepage.Advise(m.slots)
+	hugepage.Advise(m.names)
+	hugepage.Advise(c.lastSet)
 }
 
 // indexAndAllow is the first pass over every entry: it counts kinds,

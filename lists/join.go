@@ -1,5 +1,7 @@
 package lists
 
+import "github.com/scamblock/scamblock/internal/hugepage"
+
 // JoinSets joins the Sets built from consecutive pieces of one source (a
 // large file parsed on several CPUs) into one Set named source, the same
 // as a single builder adding every piece's entries in order would have
@@ -10,6 +12,7 @@ package lists
 func JoinSets(source string, pieces []*Set, lineBases []int) *Set {
 	j := NewSetBuilder(source)
 	out := &Set{source: source}
+	free := joinRecBlock(pieces, lineBases)
 	for pi, p := range pieces {
 		if p == nil || p.n == 0 {
 			continue
@@ -65,7 +68,7 @@ func JoinSets(source string, pieces []*Set, lineBases []int) *Set {
 					}
 					r.chain = c
 				}
-				out.appendRec(r)
+				out.appendRec(r, &free)
 			}
 			p.recs[ci] = nil // give the piece's records back as they are copied
 		}
@@ -86,10 +89,40 @@ func JoinSets(source string, pieces []*Set, lineBases []int) *Set {
 	return out
 }
 
-// appendRec adds one record at the end of a Set being joined.
-func (s *Set) appendRec(r setRec) {
+// joinRecBlock returns one block for the records JoinSets copies (all
+// but the first piece's full record chunks, which it takes over), backed
+// by huge pages when large: the copy's chunks are cut from it instead of
+// each being an allocation whose pages fault one by one.
+func joinRecBlock(pieces []*Set, lineBases []int) []setRec {
+	n, chunks, adopted := uint64(0), 0, 0
+	for pi, p := range pieces {
+		if p == nil || p.n == 0 {
+			continue
+		}
+		if chunks+len(p.chunks) >= 1<<(32-arenaChunkBits)-1 || n+uint64(p.n) >= 1<<32-2 {
+			break // as JoinSets stops
+		}
+		if n == 0 && (pi >= len(lineBases) || lineBases[pi] <= 0) {
+			adopted = (p.n >> recChunkBits) << recChunkBits
+		}
+		n += uint64(p.n)
+		chunks += len(p.chunks)
+	}
+	block := make([]setRec, int(n)-adopted)
+	hugepage.Advise(block)
+	return block
+}
+
+// appendRec adds one record at the end of a Set being joined, cutting a
+// new record chunk from free (or allocating one when free is used up).
+func (s *Set) appendRec(r setRec, free *[]setRec) {
 	if s.n>>recChunkBits == len(s.recs) {
-		s.recs = append(s.recs, make([]setRec, 0, recChunk))
+		if k := min(len(*free), recChunk); k > 0 {
+			s.recs = append(s.recs, (*free)[:0:k])
+			*free = (*free)[k:]
+		} else {
+			s.recs = append(s.recs, make([]setRec, 0, recChunk))
+		}
 	}
 	last := &s.recs[len(s.recs)-1]
 	*last = append(*last, r)

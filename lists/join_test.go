@@ -33,12 +33,19 @@ func TestJoinSetsMatchesOneBuilder(t *testing.T) {
 		one.Add(e)
 	}
 	want := one.Build()
-	for _, cuts := range [][]int{{0, len(all)}, {1000, 2000}, {recChunk, recChunk + 1}, {len(all) / 3, 2 * len(all) / 3}} {
+	for ci, cuts := range [][]int{{0, len(all)}, {1000, 2000}, {recChunk, recChunk + 1}, {len(all) / 3, 2 * len(all) / 3}, {len(all) / 2}} {
 		bounds := append(append([]int{0}, cuts...), len(all))
 		var pieces []*Set
 		var bases []int
 		for i := 0; i+1 < len(bounds); i++ {
 			b := NewSetBuilder("src")
+			if ci%2 == 0 { // as feeds' pieces do: the arena and records cut from blocks
+				bytes := 0
+				for _, e := range all[bounds[i]:bounds[i+1]] {
+					bytes += len(e.Value) + 1
+				}
+				b.Expect(int64(bytes))
+			}
 			for _, e := range all[bounds[i]:bounds[i+1]] {
 				e.Line -= bounds[i]
 				b.Add(e)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"unsafe"
+
+	"github.com/scamblock/scamblock/internal/hugepage"
 )
 
 // Set is one source's entries in compact form: the values live back to
@@ -77,6 +79,13 @@ type SetBuilder struct {
 	chainIdx map[string]uint8
 	extras   map[uint32]setExtra
 
+	// Expect's hint: a large builder cuts its arena and record chunks
+	// from blocks of up to blockChunks chunks, backed by huge pages.
+	expect     int64    // bytes of values expected in all; 0 = unknown
+	valueBytes int64    // bytes of values added so far
+	arenaFree  []byte   // the rest of the block arena chunks are cut from
+	recFree    []setRec // the rest of the block record chunks are cut from
+
 	// The public-suffix memo is computed while entries are still being
 	// added: Add asks the PSL filter (psl.go) while the value is in the
 	// cache, and every psBatchSize values that pass go to x/net on a
@@ -104,6 +113,65 @@ const (
 	arenaGrowMax = 64 << 10 // bytes
 	recGrowMax   = 4096     // records
 )
+
+// blockChunks is the most arena or record chunks one block holds (8 MiB
+// of arena, 6 MiB of records): a block holds whole 2 MiB pages, which a
+// chunk of 1 MiB or 768 KiB alone cannot.
+const blockChunks = 8
+
+// Expect tells b that about n bytes of values (at most) will be added,
+// e.g. the size of the file piece being parsed into it. A builder
+// expecting more than a chunk cuts its arena and record chunks from
+// larger blocks, sized for what is still expected (at most blockChunks
+// chunks), whose whole 2 MiB pages are backed by huge pages
+// (internal/hugepage): a million names take a few hundred page faults
+// instead of thousands. Without it, or below a chunk, each chunk is an
+// allocation of its own. The Set built is the same either way.
+func (b *SetBuilder) Expect(n int64) { b.expect = n }
+
+// blockFor is how many chunks the next block holds for want more
+// entries (or bytes) of per each (at least 1, at most blockChunks).
+func blockFor(want, per int64) int {
+	if want <= per {
+		return 1
+	}
+	return int(min((want+per-1)/per, blockChunks))
+}
+
+// newArenaChunk returns an empty arena chunk of capacity arenaChunk.
+func (b *SetBuilder) newArenaChunk() []byte {
+	if len(b.arenaFree) < arenaChunk {
+		k := blockFor(b.expect-b.valueBytes, arenaChunk)
+		if k == 1 {
+			return make([]byte, 0, arenaChunk)
+		}
+		b.arenaFree = make([]byte, k*arenaChunk)
+		hugepage.Advise(b.arenaFree)
+	}
+	c := b.arenaFree[:0:arenaChunk]
+	b.arenaFree = b.arenaFree[arenaChunk:]
+	return c
+}
+
+// newRecChunk returns an empty record chunk of capacity recChunk. The
+// entries still to come are estimated from the bytes still expected and
+// the mean value length so far.
+func (b *SetBuilder) newRecChunk() []setRec {
+	if len(b.recFree) < recChunk {
+		k := 1
+		if b.expect > b.valueBytes && b.valueBytes > 0 {
+			k = blockFor((b.expect-b.valueBytes)*int64(b.n)/b.valueBytes, recChunk)
+		}
+		if k == 1 {
+			return make([]setRec, 0, recChunk)
+		}
+		b.recFree = make([]setRec, k*recChunk)
+		hugepage.Advise(b.recFree)
+	}
+	c := b.recFree[:0:recChunk]
+	b.recFree = b.recFree[recChunk:]
+	return c
+}
 
 // NewSetBuilder starts the Set of entries from source (a feed name,
 // "--allow", "submission:42", ...).
@@ -166,12 +234,17 @@ func (b *SetBuilder) Add(e Entry) {
 		b.extras[idx] = ex
 	}
 	if b.buf == nil {
-		b.buf = make([]byte, 0, 4096)
+		if b.expect > arenaChunk || len(b.chunks) > 0 {
+			b.buf = b.newArenaChunk()
+		} else {
+			b.buf = make([]byte, 0, 4096)
+		}
 	}
 	if len(b.buf)+len(e.Value) > cap(b.buf) && cap(b.buf) >= arenaGrowMax {
-		b.buf = append(make([]byte, 0, arenaChunk), b.buf...)
+		b.buf = append(b.newArenaChunk(), b.buf...)
 	}
 	b.buf = append(b.buf, e.Value...)
+	b.valueBytes += int64(len(e.Value))
 	if (e.Kind == KindDomain || e.Kind == KindURL) && mayBePublicSuffix(e) {
 		// The bytes just appended are never written again: a view is safe
 		// to read from another goroutine.
@@ -185,15 +258,15 @@ func (b *SetBuilder) Add(e Entry) {
 		}
 	}
 	if b.n>>recChunkBits == len(b.recs) {
-		size := recChunk
 		if b.n == 0 {
-			size = 64 // small sets stay small; the first chunk grows by append
+			b.recs = append(b.recs, make([]setRec, 0, 64)) // small sets stay small; the first chunk grows by append
+		} else {
+			b.recs = append(b.recs, b.newRecChunk())
 		}
-		b.recs = append(b.recs, make([]setRec, 0, size))
 	}
 	last := &b.recs[len(b.recs)-1]
 	if len(*last) == cap(*last) && cap(*last) >= recGrowMax && cap(*last) < recChunk {
-		*last = append(make([]setRec, 0, recChunk), *last...)
+		*last = append(b.newRecChunk(), *last...)
 	}
 	*last = append(*last, r)
 	b.n++
@@ -265,7 +338,7 @@ func (b *SetBuilder) seal() {
 	}
 	b.chunks = append(b.chunks, unsafe.String(unsafe.SliceData(buf), len(buf)))
 	if len(b.buf) >= arenaChunk/2 {
-		b.buf = make([]byte, 0, arenaChunk)
+		b.buf = nil // Add takes a new chunk if one is needed
 	} else {
 		b.buf = b.buf[len(b.buf):] // keep appending into the same allocation
 	}

@@ -1,6 +1,7 @@
 package lists
 
 import (
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,5 +72,47 @@ func TestSetBuilderIgnoresUnusableEntries(t *testing.T) {
 	var empty *Set
 	if empty.Len() != 0 || empty.Source() != "" {
 		t.Fatal("nil Set is not empty")
+	}
+}
+
+// A builder told what to expect (Expect) cuts its arena and record chunks
+// from larger blocks; the Set is the same as one built without the hint,
+// whether the hint is right, too small or too large.
+func TestSetBuilderExpectBuildsTheSameSet(t *testing.T) {
+	var all []Entry
+	bytes := 0
+	for i := range 3*recChunk + 77 {
+		e := Entry{Value: "expect-" + strconv.Itoa(i*7919) + ".example.org", Kind: KindDomain, Line: i + 1, Category: "c" + strconv.Itoa(i%3)}
+		if i%1000 == 0 {
+			e.Value = strings.Repeat("a", 200_000) + ".example" // large values seal chunks early
+		}
+		bytes += len(e.Value)
+		all = append(all, e)
+	}
+	plain := NewSetBuilder("src")
+	for _, e := range all {
+		plain.Add(e)
+	}
+	want := plain.Build()
+	for _, expect := range []int64{int64(bytes), int64(bytes) / 3, 4 * int64(bytes), arenaChunk / 2} {
+		b := NewSetBuilder("src")
+		b.Expect(expect)
+		for _, e := range all {
+			b.Add(e)
+		}
+		got := b.Build()
+		if got.Len() != want.Len() || len(got.chunks) != len(want.chunks) {
+			t.Fatalf("expect %d: %d entries in %d chunks, want %d in %d", expect, got.Len(), len(got.chunks), want.Len(), len(want.chunks))
+		}
+		for i := range uint32(want.Len()) {
+			if g, w := got.entry(i), want.entry(i); !reflect.DeepEqual(g, w) {
+				t.Fatalf("expect %d: entry %d = %+v, want %+v", expect, i, g, w)
+			}
+		}
+		for i, c := range want.chunks {
+			if got.chunks[i] != c {
+				t.Fatalf("expect %d: arena chunk %d differs", expect, i)
+			}
+		}
 	}
 }
