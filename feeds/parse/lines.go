@@ -44,34 +44,43 @@ func (e *lineError) Unwrap() error { return e.err }
 // next returns the next line, or ok=false at the end or on an error (see Err).
 // The returned slice is valid until the next call.
 func (l *lineReader) next() (line []byte, ok bool) {
-	l.buf = l.buf[:0]
 	l.long = false
-	for {
-		frag, err := l.br.ReadSlice('\n')
-		if !l.long {
-			if len(l.buf)+len(frag) > MaxLineBytes+2 {
-				l.long = true
-				l.buf = append(l.buf, frag[:min(len(frag), MaxLineBytes+2-len(l.buf))]...)
-			} else {
-				l.buf = append(l.buf, frag...)
+	frag, err := l.br.ReadSlice('\n')
+	if err == nil {
+		line = frag // the whole line is in the read buffer (it holds MaxLineBytes): no copy
+	} else {
+		l.buf = l.buf[:0]
+		for {
+			if !l.long {
+				if len(l.buf)+len(frag) > MaxLineBytes+2 {
+					l.long = true
+					l.buf = append(l.buf, frag[:min(len(frag), MaxLineBytes+2-len(l.buf))]...)
+				} else {
+					l.buf = append(l.buf, frag...)
+				}
 			}
+			if errors.Is(err, bufio.ErrBufferFull) {
+				frag, err = l.br.ReadSlice('\n')
+				continue
+			}
+			if err != nil && err != io.EOF {
+				l.err = &lineError{line: l.n + 1, err: err}
+				return nil, false
+			}
+			if err == io.EOF && len(l.buf) == 0 && !l.long {
+				return nil, false
+			}
+			break
 		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if err != nil && err != io.EOF {
-			l.err = &lineError{line: l.n + 1, err: err}
-			return nil, false
-		}
-		if err == io.EOF && len(l.buf) == 0 && !l.long {
-			return nil, false
-		}
-		break
+		line = l.buf
 	}
 	l.n++
-	line = l.buf
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		line = line[:n-1]
+	}
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
 	if l.n == 1 && !l.mid {
 		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 	}

@@ -66,6 +66,13 @@ func hasBlank(s string) bool {
 // (FormatWildcard) the "*." prefix is expected; it means the same.
 func (p *parser) domains(r io.Reader, wildcard bool) error {
 	return p.eachLine(r, func(n int, line string) {
+		if lists.IsNormalHost(line) {
+			// A bare normalized name (most lines of a large list): no
+			// blank, no comment, nothing for splitTarget to do. One scan
+			// of the line instead of hasBlank's and then target's.
+			p.emitTarget(n, target{host: line}, lists.Entry{})
+			return
+		}
 		if !hasBlank(line) {
 			// One field, no inline comment (a '#' only starts one
 			// after a blank): most lines of a list.
