@@ -126,6 +126,26 @@ var defaultGuard = sync.OnceValue(func() *Guard {
 // into golang.org/x/net/publicsuffix.
 func DefaultGuard() *Guard { return defaultGuard() }
 
+// Prepare builds g's index of platform, popular and ranked names now
+// (~4 ms) instead of in the first Compile that asks it: serve calls it on
+// a goroutine of its own while the first feed is read.
+func (g *Guard) Prepare() {
+	if g != nil && g.sites != nil {
+		g.sites()
+	}
+}
+
+// PrepareTables builds the package's tables from its embedded lists now
+// (the default guard's popular, platform and Tranco names, ~11 ms; the
+// public-suffix filter, ~4 ms) instead of when a cold load first needs
+// them: serve calls it on a goroutine of its own while its store opens.
+// Calling it again, or not at all, changes nothing but when the work is
+// done.
+func PrepareTables() {
+	DefaultGuard()
+	pslCandidates()
+}
+
 // NewGuard builds a guard from lower-case names. The public-suffix rule is
 // always on.
 func NewGuard(popular, platforms []string) *Guard {

@@ -70,7 +70,9 @@ func (s *system) loadLists(ctx context.Context, cfg *config.Config) error {
 	if err := updater.LoadRanking(ctx); err != nil {
 		s.log.Warn("the ranking's last good copy is not usable; the embedded Tranco snapshot guards until it is fetched", "err", err)
 	}
-	bl.SetGuard(rankedGuard(guard, updater.Ranking()))
+	ranked := rankedGuard(guard, updater.Ranking())
+	bl.SetGuard(ranked)
+	go ranked.Prepare() // beside the first feed's read and parse, not in the first compile
 	if cfg.Server.Snapshot {
 		path := filepath.Join(cfg.Server.DataDir, blocklist.SnapshotFile)
 		bl.RecordProvenance(updater.Provenance)

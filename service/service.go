@@ -22,6 +22,7 @@ import (
 	"github.com/scamblock/scamblock/certs"
 	"github.com/scamblock/scamblock/config"
 	"github.com/scamblock/scamblock/feeds"
+	"github.com/scamblock/scamblock/lists"
 	"github.com/scamblock/scamblock/memlimit"
 	"github.com/scamblock/scamblock/querylog"
 	"github.com/scamblock/scamblock/querystats"
@@ -68,6 +69,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		return err
 	}
 	srv := cfg.Server
+	// The embedded guard lists and the public-suffix filter are built on
+	// the other CPU while the store opens (fsync) and the config is
+	// checked: a cold list load would otherwise wait for them.
+	go lists.PrepareTables()
 	if err := os.MkdirAll(srv.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data directory %q: %w (choose another with --data-dir)", srv.DataDir, err)
 	}
