@@ -284,6 +284,14 @@ func TestFetchLocalFile(t *testing.T) {
 			if string(got) != string(body) {
 				t.Errorf("read %d bytes, want %d", len(got), len(body))
 			}
+			later, err := f.Fetch(context.Background(), Request{URL: tt.url, MaxBytes: 1 << 20, TempDir: dir, HashLater: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer later.Remove()
+			if err := later.Hash(); err != nil || later.SHA256 != resp.SHA256 || later.Size != resp.Size || resp.SHA256 == "" {
+				t.Errorf("HashLater: sha256 %s, %d bytes, %v; want %s, %d bytes", later.SHA256, later.Size, err, resp.SHA256, resp.Size)
+			}
 			again, err := f.Fetch(context.Background(), Request{URL: tt.url, ETag: resp.ETag})
 			if err != nil || !again.NotModified {
 				t.Errorf("unchanged file: %+v, %v; want NotModified", again, err)

@@ -548,9 +548,13 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 
 	m.mu.Lock()
 	prev, hasSet, kept := fs.meta, fs.set != nil, fs.keptSHA256
+	seeded := fs.seed != nil
 	m.mu.Unlock()
 
-	req := Request{URL: f.URL, MaxBytes: f.MaxBytes}
+	// A first load of a local file needs its sum only for the metadata,
+	// after the parse (a snapshot's seed or a previous copy is compared
+	// before): it is computed beside the parse.
+	req := Request{URL: f.URL, MaxBytes: f.MaxBytes, HashLater: !hasSet && !seeded}
 	if f.IsRemote() {
 		req.TempDir = m.tempDir()
 	}
@@ -593,6 +597,9 @@ func (m *Updater) refresh(ctx context.Context, fs *feedState, notify bool) error
 			return fmt.Errorf("feed %q: %w", f.Name, err)
 		}
 		return m.fail(fs, log, start, err)
+	}
+	if err := resp.Hash(); err != nil {
+		return m.fail(fs, log, start, fmt.Errorf("fetch: %w", err))
 	}
 	n := set.Len()
 	prevEntries := 0

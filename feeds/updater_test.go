@@ -2,6 +2,8 @@ package feeds
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -347,6 +349,11 @@ func TestUpdaterLocalFileFeed(t *testing.T) {
 	st := statusOf(t, m, path)
 	if st.Format != parse.FormatDomains || !st.NextFetch.IsZero() || st.UsingCache {
 		t.Errorf("status %+v: want detected format domains, no schedule", st)
+	}
+	// The first load hashes the file beside its parse (Request.HashLater):
+	// the same sum as reading it first.
+	if sum := sha256.Sum256(domainList("mine", 8)); st.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("sha256 %q, want %x", st.SHA256, sum)
 	}
 	// Unchanged: no re-parse. Emptied: accepted (the operator's own file).
 	if err := m.RefreshAll(context.Background()); err != nil || onlySet(t, m) != set {
