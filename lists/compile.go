@@ -241,14 +241,11 @@ func (c *compiler) layout(userAllow *Set, sets []*Set) {
 	}
 	// Load factor ≤ 0.7 with linear probing.
 	nslots := capacity*10/7 + 8
-	m.slots = make([]uint64, nslots)
-	m.names = make([]uint32, nslots)
-	c.lastSet = make([]uint16, nslots)
 	// The inserts touch every page of these: 2 MiB pages save most of
 	// their page faults (a tenth of a cold load's CPU; internal/hugepage).
-	hugepage.Advise(m.slots)
-	hugepage.Advise(m.names)
-	hugepage.Advise(c.lastSet)
+	m.slots = hugepage.Make[uint64](nslots)
+	m.names = hugepage.Make[uint32](nslots)
+	c.lastSet = hugepage.Make[uint16](nslots)
 }
 
 // indexAndAllow is the first pass over every entry: it counts kinds,

@@ -84,8 +84,7 @@ type joinPiece struct {
 // length, cut from one block (backed by huge pages when large) instead of
 // each being an allocation whose pages fault one by one.
 func joinRecChunks(n int) [][]setRec {
-	block := make([]setRec, n)
-	hugepage.Advise(block)
+	block := hugepage.Make[setRec](n)
 	var chunks [][]setRec
 	for len(block) > 0 {
 		k := min(len(block), recChunk)

@@ -145,8 +145,7 @@ func (b *SetBuilder) newArenaChunk() []byte {
 		if k == 1 {
 			return make([]byte, 0, arenaChunk)
 		}
-		b.arenaFree = make([]byte, k*arenaChunk)
-		hugepage.Advise(b.arenaFree)
+		b.arenaFree = hugepage.Make[byte](k * arenaChunk)
 	}
 	c := b.arenaFree[:0:arenaChunk]
 	b.arenaFree = b.arenaFree[arenaChunk:]
@@ -165,8 +164,7 @@ func (b *SetBuilder) newRecChunk() []setRec {
 		if k == 1 {
 			return make([]setRec, 0, recChunk)
 		}
-		b.recFree = make([]setRec, k*recChunk)
-		hugepage.Advise(b.recFree)
+		b.recFree = hugepage.Make[setRec](k * recChunk)
 	}
 	c := b.recFree[:0:recChunk]
 	b.recFree = b.recFree[recChunk:]

@@ -1,17 +1,22 @@
 package hugepage
 
-import "testing"
+import (
+	"testing"
+	"unsafe"
+)
 
-// Advise is a hint: the memory stays zero, writable and the caller's,
-// for arrays below, at and well above MinBytes, aligned or not.
-func TestAdviseKeepsTheMemory(t *testing.T) {
+// Make's arrays are zero, writable, of the length asked, and the large
+// ones start within one element of a huge page boundary, for element
+// sizes that divide Size and one that does not (12 bytes).
+func TestMakeAlignsAndKeepsTheMemory(t *testing.T) {
 	for _, n := range []int{0, 1, MinBytes - 1, MinBytes, 3*MinBytes + 4096} {
-		b := make([]byte, n)
-		Advise(b)
-		Advise(b[min(n, 100):]) // an interior start, not page-aligned
+		b := Make[byte](n)
+		if len(b) != n || cap(b) != n {
+			t.Fatalf("Make(%d): len %d cap %d", n, len(b), cap(b))
+		}
 		for i := range b {
 			if b[i] != 0 {
-				t.Fatalf("%d bytes: byte %d is %d after Advise", n, i, b[i])
+				t.Fatalf("%d bytes: byte %d is %d", n, i, b[i])
 			}
 			b[i] = byte(i)
 		}
@@ -20,11 +25,17 @@ func TestAdviseKeepsTheMemory(t *testing.T) {
 				t.Fatalf("%d bytes: byte %d lost its value", n, i)
 			}
 		}
+		if n >= MinBytes && uintptr(unsafe.Pointer(&b[0]))%Size != 0 {
+			t.Errorf("Make[byte](%d) starts at %#x, not on a huge page", n, uintptr(unsafe.Pointer(&b[0])))
+		}
 	}
-	u := make([]uint64, MinBytes/8+3)
-	Advise(u)
-	u[len(u)-1] = 7
-	if u[len(u)-1] != 7 || u[0] != 0 {
-		t.Fatal("a []uint64 changed")
+	type rec struct{ a, b, c uint32 }
+	r := Make[rec](MinBytes/12 + 5)
+	if off := uintptr(unsafe.Pointer(&r[0])) % Size; off >= 12 {
+		t.Errorf("Make[rec] starts %d bytes after a huge page boundary", off)
+	}
+	r[len(r)-1] = rec{1, 2, 3}
+	if r[0] != (rec{}) || r[len(r)-1] != (rec{1, 2, 3}) {
+		t.Fatal("a []rec changed")
 	}
 }
