@@ -140,34 +140,32 @@ func blockFor(want, per int64) int {
 
 // newArenaChunk returns an empty arena chunk of capacity arenaChunk.
 func (b *SetBuilder) newArenaChunk() []byte {
-	if len(b.arenaFree) < arenaChunk {
-		k := blockFor(b.expect-b.valueBytes, arenaChunk)
-		if k == 1 {
-			return make([]byte, 0, arenaChunk)
-		}
-		b.arenaFree = hugepage.Make[byte](k * arenaChunk)
-	}
-	c := b.arenaFree[:0:arenaChunk]
-	b.arenaFree = b.arenaFree[arenaChunk:]
-	return c
+	return cutChunk(&b.arenaFree, blockFor(b.expect-b.valueBytes, arenaChunk), arenaChunk)
 }
 
 // newRecChunk returns an empty record chunk of capacity recChunk. The
 // entries still to come are estimated from the bytes still expected and
 // the mean value length so far.
 func (b *SetBuilder) newRecChunk() []setRec {
-	if len(b.recFree) < recChunk {
-		k := 1
-		if b.expect > b.valueBytes && b.valueBytes > 0 {
-			k = blockFor((b.expect-b.valueBytes)*int64(b.n)/b.valueBytes, recChunk)
-		}
-		if k == 1 {
-			return make([]setRec, 0, recChunk)
-		}
-		b.recFree = hugepage.Make[setRec](k * recChunk)
+	k := 1
+	if b.expect > b.valueBytes && b.valueBytes > 0 {
+		k = blockFor((b.expect-b.valueBytes)*int64(b.n)/b.valueBytes, recChunk)
 	}
-	c := b.recFree[:0:recChunk]
-	b.recFree = b.recFree[recChunk:]
+	return cutChunk(&b.recFree, k, recChunk)
+}
+
+// cutChunk returns an empty chunk of capacity size cut from the front of
+// *free. When *free is too short it becomes a new huge-page block of
+// blocks chunks; a block of one is a plain allocation of its own.
+func cutChunk[T any](free *[]T, blocks, size int) []T {
+	if len(*free) < size {
+		if blocks == 1 {
+			return make([]T, 0, size)
+		}
+		*free = hugepage.Make[T](blocks * size)
+	}
+	c := (*free)[:0:size]
+	*free = (*free)[size:]
 	return c
 }
 
