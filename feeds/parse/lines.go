@@ -29,7 +29,7 @@ type lineReader struct {
 }
 
 func newLineReader(r io.Reader, mid bool) *lineReader {
-	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), mid: mid}
+	return &lineReader{br: bufio.NewReaderSize(r, MaxLineBytes), mid: mid}
 }
 
 // lineError is a read error with the number of the line being read.
